@@ -1,0 +1,18 @@
+"""GET /courses/{name}: reads one course."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from course_service import courses
+from course_service.api import course_name, course_response, create_app, handler_for, tracer
+from course_service.schemas import CourseResponse
+
+app = create_app()
+
+
+@app.get("/courses/<name>")
+@tracer.capture_method
+def get_course(name: str) -> Response[CourseResponse]:
+    return course_response(courses.get(course_name(name)))
+
+
+lambda_handler = handler_for(app)

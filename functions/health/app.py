@@ -1,0 +1,24 @@
+"""GET /health: is the table reachable?"""
+
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import Response
+
+from course_service import courses
+from course_service.api import RETRY_AFTER, create_app, handler_for, json_response, tracer
+from course_service.errors import StoreUnavailable
+
+app = create_app()
+
+
+@app.get("/health")
+@tracer.capture_method
+def health() -> Response[dict]:
+    try:
+        courses.check_store()
+    except StoreUnavailable:
+        return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable"}, RETRY_AFTER)
+    return json_response(HTTPStatus.OK, {"status": "ok"})
+
+
+lambda_handler = handler_for(app)

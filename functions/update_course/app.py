@@ -1,0 +1,34 @@
+"""PUT /courses/{name}: changes a course's level, optionally conditional on If-Match."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.metrics import MetricUnit
+
+from course_service import courses
+from course_service.api import (
+    course_name,
+    course_response,
+    create_app,
+    expected_version,
+    handler_for,
+    metrics,
+    tracer,
+)
+from course_service.schemas import CourseResponse, CourseUpdate
+
+app = create_app()
+
+
+@app.put("/courses/<name>")
+@tracer.capture_method
+def update_course(
+    name: str, change: CourseUpdate, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+) -> Response[CourseResponse]:
+    updated = courses.change_level(course_name(name), change, expected_version(if_match))
+    metrics.add_metric(name="CourseUpdated", unit=MetricUnit.Count, value=1)
+    return course_response(updated)
+
+
+lambda_handler = handler_for(app)

@@ -1,0 +1,142 @@
+"""HTTP glue shared by every function: resolver, observability, ETags and error responses.
+
+Handlers build their app with :func:`create_app`, declare their routes, and export
+``lambda_handler = handler_for(app)``; everything else about HTTP lives here, once.
+"""
+
+import warnings
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from course_service import settings
+from course_service.errors import (
+    CourseAlreadyExists,
+    CourseChanged,
+    CourseError,
+    CourseNotFound,
+    StoreUnavailable,
+)
+from course_service.models import Course
+from course_service.schemas import CourseResponse, course_name_from_path
+
+# Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+# Routes that record no metric (reads, health) are normal here, not worth a warning per request.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+STATUS_OF_ERROR = {
+    CourseNotFound: HTTPStatus.NOT_FOUND,
+    CourseAlreadyExists: HTTPStatus.CONFLICT,
+    CourseChanged: HTTPStatus.PRECONDITION_FAILED,
+    StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+CONFLICTS = (CourseAlreadyExists, CourseChanged)
+RETRY_AFTER = {"Retry-After": str(settings.RETRY_AFTER_SECONDS)}
+# If-Match names no version we ever store (they start at 1): the conditional write then fails,
+# which is the answer RFC 9110 asks for when no current ETag matches.
+UNMATCHABLE_VERSION = 0
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, {"message": message}, headers)
+
+
+def etag(course: Course) -> str:
+    return f'"{course.version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` header asks for; None when any current course will do.
+
+    One strong ETag as this service issues them (``"3"``) or ``*``. Anything else (a weak ETag,
+    a list, garbage) can never match, so the write is refused with 412 (or 404 if there is no course).
+    """
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip()
+    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        return int(tag[1:-1])
+    return UNMATCHABLE_VERSION
+
+
+def course_name(path_segment: str) -> str:
+    """Decodes the ``{name}`` segment of a path; CourseNotFound if no course can have that name."""
+    name = course_name_from_path(path_segment)
+    if name is None:
+        raise CourseNotFound()
+    return name
+
+
+def course_location(course: Course) -> str:
+    return "/courses/" + quote(course.name, safe="")
+
+
+def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+    body = CourseResponse(
+        name=course.name, level=course.level, created_at=course.created_at, updated_at=course.updated_at
+    )
+    return json_response(status, body.model_dump(mode="json"), {"ETag": etag(course), **(headers or {})})
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A resolver that validates bodies with Pydantic and answers every error with clean JSON."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(CourseError)
+    def domain_error(error: CourseError) -> Response:
+        if isinstance(error, CONFLICTS):
+            metrics.add_metric(name="CourseConflict", unit=MetricUnit.Count, value=1)
+        if isinstance(error, StoreUnavailable):
+            logger.warning("DynamoDB unavailable", exc_info=error)
+            return error_response(STATUS_OF_ERROR[StoreUnavailable], error.message, RETRY_AFTER)
+        return error_response(STATUS_OF_ERROR[type(error)], error.message)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        # Only where and what kind: Pydantic's messages and inputs name libraries and echo bodies.
+        detail = [{"loc": list(item["loc"]), "type": item["type"]} for item in error.errors()]
+        metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+        return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response:
+        return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+
+    @app.not_found
+    def route_not_found(_: Exception) -> Response:
+        return error_response(HTTPStatus.NOT_FOUND, "Not found")
+
+    @app.exception_handler(Exception)
+    def unexpected_error(error: Exception) -> Response:
+        logger.exception("Unhandled error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+
+    return app
+
+
+def handler_for(app: APIGatewayRestResolver):
+    """The Lambda entry point for ``app``: request-id correlated logs, traces and flushed metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def lambda_handler(event: dict, context: Any) -> dict:
+        return app.resolve(event, context)
+
+    return lambda_handler

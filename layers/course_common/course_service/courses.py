@@ -1,0 +1,35 @@
+"""Domain operations on courses: the rules, independent of HTTP and of DynamoDB's API."""
+
+from datetime import datetime, timezone
+
+from course_service import repository
+from course_service.models import Course
+from course_service.schemas import CourseCreate, CourseUpdate
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create(new: CourseCreate) -> Course:
+    """Creates a course; CourseAlreadyExists if the name is taken (the stored one is untouched)."""
+    now = _now()
+    return repository.insert(Course(new.name, level=new.level, created_at=now, updated_at=now))
+
+
+def get(name: str) -> Course:
+    return repository.find(name)
+
+
+def change_level(name: str, change: CourseUpdate, expected_version: int | None = None) -> Course:
+    """Sets a course's level. Never creates: CourseNotFound if there is no such course.
+
+    ``expected_version`` (from If-Match) makes the change conditional: CourseChanged if the course
+    was written since.
+    """
+    return repository.set_level(name, change.level, _now(), expected_version)
+
+
+def check_store() -> None:
+    """Raises StoreUnavailable unless the table answers."""
+    repository.ping()

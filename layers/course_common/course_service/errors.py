@@ -1,0 +1,27 @@
+"""Domain errors: what can go wrong, in the service's own words. ``api`` maps them to HTTP."""
+
+
+class CourseError(Exception):
+    """Base class; the message is safe to show to a client."""
+
+    message = "Course error"
+
+
+class CourseNotFound(CourseError):
+    message = "Course not found"
+
+
+class CourseAlreadyExists(CourseError):
+    message = "A course with this name already exists"
+
+
+class CourseChanged(CourseError):
+    """The course changed since the version the client based its write on (``If-Match``)."""
+
+    message = "The course has changed since the given ETag"
+
+
+class StoreUnavailable(CourseError):
+    """DynamoDB is throttling, failing or out of reach: the request may succeed when retried."""
+
+    message = "Service temporarily unavailable, retry later"

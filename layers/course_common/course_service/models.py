@@ -1,0 +1,23 @@
+"""The DynamoDB item, declared once. The table itself is declared in ``template.yaml``."""
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.models import Model
+
+from course_service import settings
+
+
+class Course(Model):
+    class Meta:
+        table_name = settings.TABLE_NAME
+        region = settings.REGION
+        host = settings.DYNAMODB_ENDPOINT
+        connect_timeout_seconds = settings.CONNECT_TIMEOUT_SECONDS
+        read_timeout_seconds = settings.READ_TIMEOUT_SECONDS
+        max_retry_attempts = settings.MAX_RETRY_ATTEMPTS
+
+    name = UnicodeAttribute(hash_key=True)
+    level = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    # Incremented by every write; PynamoDB adds the matching condition. The ETag is built from it.
+    version = VersionAttribute()

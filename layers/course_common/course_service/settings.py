@@ -1,0 +1,20 @@
+"""Runtime configuration, read once per Lambda instance from the environment.
+
+Timeouts and retries are chosen so that the worst case of one request stays well below the
+function timeout in ``template.yaml`` (and so below API Gateway's 29 s integration limit):
+``(connect + read) * (1 + retries)`` plus botocore's backoff.
+"""
+
+import os
+
+TABLE_NAME = os.environ.get("TABLE_NAME", "courses")
+# Unset in AWS (the regional endpoint is used); set locally to DynamoDB Local, dynalite, ...
+DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT") or None
+REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+CONNECT_TIMEOUT_SECONDS = float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "1"))
+READ_TIMEOUT_SECONDS = float(os.environ.get("DYNAMODB_READ_TIMEOUT", "2"))
+MAX_RETRY_ATTEMPTS = int(os.environ.get("DYNAMODB_MAX_RETRIES", "2"))
+
+# Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_SECONDS = 1

@@ -1,0 +1,117 @@
+"""Loads Lambda handlers in-process and builds the events API Gateway REST (v1 proxy) sends them."""
+
+import importlib.util
+import itertools
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from localdev.template import Route, layer_dirs
+
+_instance_ids = itertools.count(1)
+
+
+def put_layers_on_path() -> None:
+    """Like /opt/python in Lambda: the shared layer's code is importable by every handler."""
+    for folder in layer_dirs():
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+
+
+def load_handler(code_uri: Path, handler: str) -> Callable[[dict, Any], dict]:
+    """Imports a function's handler module as a new, separate instance (its own module object).
+
+    Every function names its module ``app``; a unique module name per load keeps them apart and
+    lets one process hold several warm instances of one function.
+    """
+    put_layers_on_path()
+    module_name, attribute = handler.rsplit(".", 1)
+    unique = f"lambda_{code_uri.name}_{module_name}_{next(_instance_ids)}"
+    spec = importlib.util.spec_from_file_location(unique, code_uri / f"{module_name.replace('.', '/')}.py")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = module
+    spec.loader.exec_module(module)
+    return getattr(module, attribute)
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str = "local"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    timeout_seconds: float = 12.0
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def api_event(
+    method: str,
+    raw_path: str,
+    *,
+    route: Route | None = None,
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    stage: str = "local",
+    decode_path_parameters: bool = True,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event, shaped as API Gateway builds it.
+
+    ``path`` is the raw, still percent-encoded path (the handlers decode it once). Reports differ on
+    whether ``pathParameters`` arrive decoded, so both are possible here; the handlers ignore them.
+    """
+    parts = urlsplit(raw_path)
+    path = parts.path
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    headers = dict(headers or {})
+    params = route.match(path) if route else None
+    if params and decode_path_parameters:
+        params = {k: unquote(v) for k, v in params.items()}
+    request_id = str(uuid.uuid4())
+    resource = route.resource if route else path
+    multi_query: dict[str, list[str]] = {}
+    for key, value in query:
+        multi_query.setdefault(key, []).append(value)
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method.upper(),
+        "headers": headers or None,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method.upper(),
+            "path": f"/{stage}{path}",
+            "stage": stage,
+            "requestId": request_id,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "accountId": "000000000000",
+            "apiId": "local",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
