@@ -46,7 +46,7 @@ class LambdaContext:
     function_name: str = "local"
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 256
-    timeout_seconds: float = 12.0
+    timeout_seconds: float = 15.0
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = "/aws/lambda/local"
     log_stream_name: str = "local"

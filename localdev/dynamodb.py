@@ -1,0 +1,101 @@
+"""An embedded DynamoDB-compatible server (dynalite, from npm) on loopback, and the table in it."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from contextlib import closing
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from localdev.template import ROOT, table_key_schema
+
+DYNALITE = ROOT / "node_modules" / "dynalite" / "cli.js"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:
+    """Returns once something accepts connections on ``port``; bounded by ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {HOST}:{port} after {timeout} s")
+
+
+class Dynalite:
+    """dynalite in a child process, on 127.0.0.1 only. In memory, or in LevelDB under ``data_dir``."""
+
+    def __init__(self, data_dir: Path | None = None, port: int | None = None):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> "Dynalite":
+        node = shutil.which("node")
+        if node is None or not DYNALITE.exists():
+            raise RuntimeError("dynalite is not installed: run `make install` (needs Node.js and npm)")
+        command = [node, str(DYNALITE), "--host", HOST, "--port", str(self.port), "--createTableMs", "0"]
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            command += ["--path", str(self.data_dir)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> "Dynalite":
+        return self.start()
+
+    def __exit__(self, *_) -> None:
+        self.stop()
+
+
+def client(endpoint: str):
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        config=Config(retries={"max_attempts": 2}),
+    )
+
+
+def ensure_table(endpoint: str, table_name: str, timeout: float = 20.0) -> bool:
+    """Creates the courses table (template.yaml's key schema) unless it exists; True if created."""
+    dynamodb = client(endpoint)
+    if table_name in dynamodb.list_tables()["TableNames"]:
+        return False
+    dynamodb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **table_key_schema())
+    dynamodb.get_waiter("table_exists").wait(
+        TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": int(timeout / 0.2)}
+    )
+    return True

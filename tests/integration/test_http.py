@@ -1,0 +1,148 @@
+"""The contract, over HTTP, through the local server against dynalite."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+import pytest
+
+from localdev.dynamodb import free_port
+
+from .conftest import LocalServer
+
+COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
+
+
+def unique(prefix: str = "course") -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def path_of(name: str) -> str:
+    return "/courses/" + quote(name, safe="")
+
+
+def test_create_read_update_lifecycle(server):
+    name = unique()
+    created = server.request("POST", "/courses", {"name": f"  {name} ", "level": "beginner"})
+    assert created.status == 201
+    assert set(created.body) == COURSE_FIELDS
+    assert created.body["name"] == name
+    assert created.headers["location"] == path_of(name)
+    assert created.headers["content-type"] == "application/json"
+
+    read = server.request("GET", created.headers["location"])
+    assert read.status == 200
+    assert read.body == created.body
+    assert read.headers["etag"] == created.headers["etag"]
+
+    updated = server.request("PUT", path_of(name), {"level": "advanced"}, {"If-Match": read.headers["etag"]})
+    assert updated.status == 200
+    assert updated.body["level"] == "advanced"
+    assert updated.body["created_at"] == created.body["created_at"]
+    assert updated.body["updated_at"] > created.body["updated_at"]
+    assert updated.headers["etag"] != read.headers["etag"]
+
+    stale = server.request("PUT", path_of(name), {"level": "beginner"}, {"If-Match": read.headers["etag"]})
+    assert stale.status == 412
+    assert server.request("GET", path_of(name)).body["level"] == "advanced"
+
+
+def test_duplicate_create_is_409_and_keeps_the_stored_course(server):
+    name = unique()
+    first = server.request("POST", "/courses", {"name": name, "level": "beginner"})
+    again = server.request("POST", "/courses", {"name": name, "level": "advanced"})
+    assert (first.status, again.status) == (201, 409)
+    assert set(again.body) == {"message"}
+    assert server.request("GET", path_of(name)).body == first.body
+
+
+@pytest.mark.parametrize("special", ["100%", "a+b", "x=y", "semi;colon", "two words", "Café ü", "日本語", "%41"])
+def test_names_with_reserved_and_non_ascii_characters_round_trip(server, special):
+    name = unique(special)
+    assert server.request("POST", "/courses", {"name": name, "level": "intermediate"}).status == 201
+    read = server.request("GET", path_of(name))
+    assert read.status == 200 and read.body["name"] == name
+    updated = server.request("PUT", path_of(name), {"level": "advanced"})
+    assert updated.status == 200 and updated.body["name"] == name
+
+
+def test_missing_course_is_404_for_get_and_put_and_put_never_creates(server):
+    name = unique("ghost")
+    assert server.request("GET", path_of(name)).status == 404
+    assert server.request("PUT", path_of(name), {"level": "advanced"}).status == 404
+    assert server.request("GET", path_of(name)).status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{not json", "", "[]", '"text"', "42", "null", {"name": "x"}, {"name": "x", "level": "expert"},
+     {"name": "x", "level": "beginner", "id": 1}, {"name": 5, "level": "beginner"}],
+)
+def test_unacceptable_bodies_are_422_with_detail_and_write_nothing(server, body):
+    reply = server.request("POST", "/courses", body)
+    assert reply.status == 422
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.body["detail"] and all({"loc", "type"} <= set(item) for item in reply.body["detail"])
+    assert server.request("GET", path_of("x")).status == 404
+
+
+def test_sixteen_parallel_creates_of_one_name_give_one_201_and_fifteen_409(server):
+    name = unique("race")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda _: server.request("POST", "/courses", {"name": name, "level": "beginner"}).status, range(16)))
+    assert sorted(statuses) == [201] + [409] * 15
+
+
+def test_parallel_puts_with_the_same_if_match_give_exactly_one_200(server):
+    name = unique("race")
+    etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+    levels = ["intermediate", "advanced"] * 6
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(lambda level: server.request("PUT", path_of(name), {"level": level}, {"If-Match": etag}), levels))
+    assert sorted(r.status for r in replies) == [200] + [412] * 11
+    winner = next(r for r in replies if r.status == 200)
+    assert server.request("GET", path_of(name)).body == winner.body
+
+
+def test_health_is_ok_when_the_table_answers(server):
+    reply = server.request("GET", "/health")
+    assert (reply.status, reply.body) == (200, {"status": "ok"})
+
+
+def test_unknown_routes_and_methods_answer_json(server):
+    assert server.request("GET", "/nowhere").status == 404
+    wrong_method = server.request("DELETE", path_of("x"))
+    assert wrong_method.status == 405
+    assert set(wrong_method.headers["allow"].split(", ")) == {"GET", "PUT"}
+    assert server.request("GET", "/courses/").status == 404  # empty name segment
+
+
+def test_an_unreachable_dynamodb_gives_503_with_retry_after():
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    server = LocalServer({"DYNAMODB_ENDPOINT": closed, "TABLE_NAME": "courses-it", "DYNAMODB_MAX_RETRIES": "0"})
+    try:
+        for method, path, body in [("GET", "/health", None), ("POST", "/courses", {"name": "x", "level": "beginner"}),
+                                   ("GET", path_of("x"), None), ("PUT", path_of("x"), {"level": "advanced"})]:
+            reply = server.request(method, path, body)
+            assert reply.status == 503, (method, path)
+            assert reply.headers["retry-after"].isdigit()
+            assert "127.0.0.1" not in reply.raw.decode()
+    finally:
+        server.stop()
+
+
+def test_embedded_dynamodb_keeps_courses_across_restarts(tmp_path):
+    """What `make run` does without DYNAMODB_ENDPOINT: its own dynalite, data in a folder."""
+    env = {"DYNAMODB_ENDPOINT": "", "TABLE_NAME": "courses-persist"}
+    first = LocalServer(env, data_dir=tmp_path / "data")
+    try:
+        created = first.request("POST", "/courses", {"name": "Persistent", "level": "beginner"})
+        assert created.status == 201
+    finally:
+        printed = first.stop()
+    assert "/courses/{name}" in printed  # it printed its routes
+    second = LocalServer(env, data_dir=tmp_path / "data")
+    try:
+        assert second.request("GET", "/courses/Persistent").body == created.body
+    finally:
+        second.stop()

@@ -1,0 +1,187 @@
+"""template.yaml: valid, least privilege, and in step with the code and poetry.lock."""
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from localdev import template
+
+ROOT = template.ROOT
+TEMPLATE = template.load()
+RESOURCES = TEMPLATE["Resources"]
+FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+
+# The DynamoDB operations each function's code performs, by the PynamoDB/botocore call that does it.
+# (Kept next to the template check so a new call shows up here as a failing test.)
+PYNAMODB_CALL_TO_ACTION = {
+    "save": "dynamodb:PutItem",
+    "get": "dynamodb:GetItem",
+    "update": "dynamodb:UpdateItem",
+    "describe_table": "dynamodb:DescribeTable",
+}
+REPOSITORY = ROOT / "layers/course_common/course_service/repository.py"
+
+
+def _repository_actions() -> dict[str, set[str]]:
+    """For each function of repository.py: the DynamoDB actions it and the functions it calls use."""
+    tree = ast.parse(REPOSITORY.read_text())
+    direct: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            names = {c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
+                     for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, (ast.Attribute, ast.Name))}
+            direct[node.name] = {PYNAMODB_CALL_TO_ACTION[n] for n in names if n in PYNAMODB_CALL_TO_ACTION}
+            calls[node.name] = names
+    resolved = {}
+    for name in direct:
+        actions, seen, todo = set(), set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            actions |= direct.get(current, set())
+            todo += [c for c in calls.get(current, ()) if c in direct]
+        resolved[name] = actions
+    return resolved
+
+
+def _domain_to_repository() -> dict[str, set[str]]:
+    tree = ast.parse((ROOT / "layers/course_common/course_service/courses.py").read_text())
+    return {
+        node.name: {c.func.attr for c in ast.walk(node)
+                    if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and isinstance(c.func.value, ast.Name) and c.func.value.id == "repository"}
+        for node in tree.body if isinstance(node, ast.FunctionDef)
+    }
+
+
+def _function_actions(logical_id: str) -> set[str]:
+    """DynamoDB actions reachable from a function's handler: handler -> courses.* -> repository.*."""
+    code = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py"
+    tree = ast.parse(code.read_text())
+    domain_calls = {c.func.attr for c in ast.walk(tree)
+                    if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                    and isinstance(c.func.value, ast.Name) and c.func.value.id == "courses"}
+    repo = _repository_actions()
+    domain = _domain_to_repository()
+    return {a for d in domain_calls for r in domain[d] for a in repo[r]}
+
+
+def _policy_statements(logical_id: str) -> list[dict]:
+    return [s for p in FUNCTIONS[logical_id]["Properties"]["Policies"] for s in p["Statement"]]
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_each_function_may_call_exactly_the_dynamodb_actions_its_code_uses(logical_id):
+    statements = _policy_statements(logical_id)
+    allowed = {a for s in statements for a in s["Action"]}
+    assert allowed == _function_actions(logical_id)
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] == {"Fn::GetAtt": ["CoursesTable", "Arn"]}  # that table only
+    assert "Role" not in FUNCTIONS[logical_id]["Properties"]
+
+
+def test_every_function_has_one_route_on_the_one_api():
+    apis = [k for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Api"]
+    assert len(apis) == 1
+    for function in FUNCTIONS.values():
+        events = list(function["Properties"]["Events"].values())
+        assert len(events) == 1
+        assert events[0]["Properties"]["RestApiId"] == {"Ref": apis[0]}
+    assert {(r.method, r.resource) for r in template.routes()} == {
+        ("POST", "/courses"), ("GET", "/courses/{name}"), ("PUT", "/courses/{name}"), ("GET", "/health")
+    }
+
+
+def test_runtime_architecture_and_layer_agree():
+    function_globals = TEMPLATE["Globals"]["Function"]
+    layer = RESOURCES["CourseCommonLayer"]
+    assert function_globals["Runtime"] == layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert function_globals["Architectures"] == layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+
+
+def test_table_is_keyed_by_name_on_demand_and_named_by_environment():
+    table = RESOURCES["CoursesTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "name", "AttributeType": "S"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert template.function_environment()["TABLE_NAME"] == {"Ref": "CoursesTable"}
+    assert set(TEMPLATE["Outputs"]) == {"ApiUrl", "TableName"}
+
+
+def test_function_timeout_covers_the_dynamodb_client_worst_case_and_stays_under_api_gateway():
+    from course_service import settings
+
+    attempts = 1 + settings.MAX_RETRY_ATTEMPTS
+    # botocore's "standard" retry mode (PynamoDB's) sleeps up to 2**i seconds before retry i+1.
+    backoff = sum(2**i for i in range(settings.MAX_RETRY_ATTEMPTS))
+    worst = attempts * (settings.CONNECT_TIMEOUT_SECONDS + settings.READ_TIMEOUT_SECONDS) + backoff
+    timeout = TEMPLATE["Globals"]["Function"]["Timeout"]
+    assert worst < timeout < 29
+
+
+def _locked_versions() -> dict[str, str]:
+    lock = tomllib.loads((ROOT / "poetry.lock").read_text())
+    return {p["name"].lower(): p["version"] for p in lock["package"]}
+
+
+def test_layer_requirements_pin_what_poetry_lock_resolved():
+    pins = {}
+    for line in (ROOT / "layers/course_common/requirements.txt").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?==([^ ;]+)", line)
+        if match:
+            pins[match.group(1).lower()] = match.group(3)
+    locked = _locked_versions()
+    assert {"aws-lambda-powertools", "pydantic", "pynamodb"} <= set(pins)
+    assert {name: locked.get(name) for name in pins} == pins, "run `make requirements`"
+
+
+def test_cfn_lint_passes():
+    result = subprocess.run(["cfn-lint", str(ROOT / "template.yaml")], capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{Path(os.sys.executable).parent}:{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+SAM_CLI = os.environ.get("SAM_CLI") or shutil.which("sam")
+needs_sam = pytest.mark.skipif(not SAM_CLI, reason="SAM CLI not installed (make test installs it)")
+
+
+def _sam(*args: str, runtime_python: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
+    if runtime_python:
+        env["PATH"] = f"{Path(runtime_python).parent}:{env['PATH']}"
+    return subprocess.run([SAM_CLI, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
+
+
+@needs_sam
+def test_sam_validate_lint():
+    result = _sam("validate", "--lint", "--template-file", str(ROOT / "template.yaml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+RUNTIME_PYTHON = os.environ.get("PYTHON_RUNTIME")
+
+
+@needs_sam
+@pytest.mark.skipif(not RUNTIME_PYTHON, reason="no python3.13 for sam build (see `make doctor`)")
+def test_sam_build_makes_an_arm64_python313_layer_and_thin_functions(tmp_path):
+    build_dir = tmp_path / "build"
+    result = _sam("build", "--template-file", str(ROOT / "template.yaml"), "--build-dir", str(build_dir),
+                  "--cache-dir", str(tmp_path / "cache"), runtime_python=RUNTIME_PYTHON)
+    assert result.returncode == 0, result.stdout + result.stderr
+    layer = build_dir / "CourseCommonLayer" / "python"
+    assert (layer / "course_service" / "api.py").exists()
+    assert list((layer / "pydantic_core").glob("_pydantic_core.cpython-313-aarch64-linux-gnu.so"))
+    for logical_id in FUNCTIONS:
+        files = {p.name for p in (build_dir / logical_id).iterdir()}
+        assert "app.py" in files and "course_service" not in files
