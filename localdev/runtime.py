@@ -23,20 +23,25 @@ def put_layers_on_path() -> None:
             sys.path.insert(0, str(folder))
 
 
-def load_handler(code_uri: Path, handler: str) -> Callable[[dict, Any], dict]:
+def load_module(code_uri: Path, handler: str) -> ModuleType:
     """Imports a function's handler module as a new, separate instance (its own module object).
 
     Every function names its module ``app``; a unique module name per load keeps them apart and
     lets one process hold several warm instances of one function.
     """
     put_layers_on_path()
-    module_name, attribute = handler.rsplit(".", 1)
+    module_name = handler.rsplit(".", 1)[0]
     unique = f"lambda_{code_uri.name}_{module_name}_{next(_instance_ids)}"
     spec = importlib.util.spec_from_file_location(unique, code_uri / f"{module_name.replace('.', '/')}.py")
-    module: ModuleType = importlib.util.module_from_spec(spec)
+    module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
     spec.loader.exec_module(module)
-    return getattr(module, attribute)
+    return module
+
+
+def load_handler(code_uri: Path, handler: str) -> Callable[[dict, Any], dict]:
+    """A new warm instance of a function: its handler, from a fresh import of its module."""
+    return getattr(load_module(code_uri, handler), handler.rsplit(".", 1)[1])
 
 
 @dataclass

@@ -122,7 +122,11 @@ def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 3000) -> Thr
                 self.wfile.write(payload)
             log.info("%s %s %d %.1f ms", self.command, self.path, status, (time.perf_counter() - started) * 1000)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Any method (TRACE, PROPFIND, ...) gets a JSON answer, not http.server's HTML 501.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # the access log above replaces it
             pass

@@ -6,13 +6,29 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import courses
-from course_service.api import course_location, course_response, create_app, handler_for, metrics, tracer
+from course_service.api import (
+    course_location,
+    course_response,
+    course_success,
+    create_app,
+    documented_errors,
+    handler_for,
+    metrics,
+    tracer,
+)
 from course_service.schemas import CourseCreate, CourseResponse
 
 app = create_app()
 
 
-@app.post("/courses")
+@app.post(
+    "/courses",
+    summary="Create a course",
+    responses={
+        **course_success(HTTPStatus.CREATED, "Created; Location and ETag headers name and version it"),
+        **documented_errors(HTTPStatus.CONFLICT, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, HTTPStatus.UNPROCESSABLE_ENTITY),
+    },
+)
 @tracer.capture_method
 def create_course(course: CourseCreate) -> Response[CourseResponse]:
     created = courses.create(course)

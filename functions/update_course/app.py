@@ -1,5 +1,6 @@
 """PUT /courses/{name}: changes a course's level, optionally conditional on If-Match."""
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -10,7 +11,9 @@ from course_service import courses
 from course_service.api import (
     course_name,
     course_response,
+    course_success,
     create_app,
+    documented_errors,
     expected_version,
     handler_for,
     metrics,
@@ -21,7 +24,19 @@ from course_service.schemas import CourseResponse, CourseUpdate
 app = create_app()
 
 
-@app.put("/courses/<name>")
+@app.put(
+    "/courses/<name>",
+    summary="Change a course's level",
+    responses={
+        **course_success(HTTPStatus.OK, "The updated course; ETag header"),
+        **documented_errors(
+            HTTPStatus.NOT_FOUND,
+            HTTPStatus.PRECONDITION_FAILED,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+        ),
+    },
+)
 @tracer.capture_method
 def update_course(
     name: str, change: CourseUpdate, if_match: Annotated[str | None, Header(alias="If-Match")] = None

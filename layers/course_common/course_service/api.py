@@ -11,10 +11,8 @@ from urllib.parse import quote
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -27,7 +25,12 @@ from course_service.errors import (
     StoreUnavailable,
 )
 from course_service.models import Course
-from course_service.schemas import CourseResponse, course_name_from_path
+from course_service.schemas import (
+    CourseResponse,
+    ErrorResponse,
+    ValidationErrorResponse,
+    course_name_from_path,
+)
 
 # Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
 logger = Logger()
@@ -47,6 +50,34 @@ RETRY_AFTER = {"Retry-After": str(settings.RETRY_AFTER_SECONDS)}
 # If-Match names no version we ever store (they start at 1): the conditional write then fails,
 # which is the answer RFC 9110 asks for when no current ETag matches.
 UNMATCHABLE_VERSION = 0
+METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+ERROR_DESCRIPTIONS = {
+    HTTPStatus.NOT_FOUND: "No course has this name",
+    HTTPStatus.CONFLICT: "A course with this name already exists; it is unchanged",
+    HTTPStatus.PRECONDITION_FAILED: "If-Match does not match the course's current ETag; nothing changed",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
+    HTTPStatus.SERVICE_UNAVAILABLE: "DynamoDB is throttling or unavailable; retry after Retry-After seconds",
+}
+
+
+def documented_errors(*statuses: HTTPStatus) -> dict[int, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route's errors; every route can also answer 500 and 503."""
+    entries = {}
+    for status in (*statuses, HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.SERVICE_UNAVAILABLE):
+        model = ValidationErrorResponse if status == HTTPStatus.UNPROCESSABLE_ENTITY else ErrorResponse
+        entries[int(status)] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {content_types.APPLICATION_JSON: {"model": model}},
+        }
+    return entries
+
+
+def course_success(status: HTTPStatus, description: str) -> dict[int, dict[str, Any]]:
+    return {int(status): {"description": description, "content": {content_types.APPLICATION_JSON: {"model": CourseResponse}}}}
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -70,8 +101,10 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     tag = if_match.strip()
-    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-        return int(tag[1:-1])
+    opaque = tag[1:-1] if len(tag) > 2 and tag[0] == tag[-1] == '"' else ""
+    # Strong comparison is character by character: "01" is not the ETag "1".
+    if opaque.isascii() and opaque.isdigit() and opaque == str(int(opaque)):
+        return int(opaque)
     return UNMATCHABLE_VERSION
 
 
@@ -94,9 +127,26 @@ def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[s
     return json_response(status, body.model_dump(mode="json"), {"ETag": etag(course), **(headers or {})})
 
 
+class JsonResolver(APIGatewayRestResolver):
+    """Takes bodies as JSON only: any other declared Content-Type is 415 before parsing.
+
+    Powertools would parse form and multipart bodies itself, and its multipart parser raises a
+    plain ValueError (a 500) when the boundary is missing. No Content-Type is read as JSON.
+    """
+
+    def _resolve(self) -> ResponseBuilder:
+        content_type = self.current_event.headers.get("content-type", "").strip().lower()
+        if self.current_event.http_method in METHODS_WITH_BODY and content_type and not content_type.startswith(
+            content_types.APPLICATION_JSON
+        ):
+            unsupported = error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+            return ResponseBuilder(unsupported, serializer=self._serializer)
+        return super()._resolve()
+
+
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates bodies with Pydantic and answers every error with clean JSON."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = JsonResolver(enable_validation=True)
 
     @app.exception_handler(CourseError)
     def domain_error(error: CourseError) -> Response:
@@ -113,10 +163,6 @@ def create_app() -> APIGatewayRestResolver:
         detail = [{"loc": list(item["loc"]), "type": item["type"]} for item in error.errors()]
         metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
         return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
-
-    @app.exception_handler(RequestUnsupportedContentType)
-    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response:
-        return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
 
     @app.not_found
     def route_not_found(_: Exception) -> Response:

@@ -44,6 +44,28 @@ class CourseResponse(BaseModel):
     updated_at: datetime
 
 
+class ErrorResponse(BaseModel):
+    """Body of every error but 422: a message safe to show to anyone."""
+
+    message: str
+
+
+class InvalidField(BaseModel):
+    loc: list[str | int]
+    type: str
+
+
+class ValidationErrorResponse(BaseModel):
+    """Body of a 422: where (``loc``) and what kind (``type``) of error each offending field has."""
+
+    message: str
+    detail: list[InvalidField]
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "unavailable"]
+
+
 _course_name = TypeAdapter(CourseName)
 
 

@@ -1,0 +1,39 @@
+"""openapi.json: generated from the code, committed, and in step with the README."""
+
+import json
+import re
+
+from localdev import openapi
+from localdev.template import ROOT, routes
+
+DOCUMENT = json.loads(openapi.OPENAPI_FILE.read_text())
+
+
+def test_committed_openapi_json_is_what_the_code_generates():
+    assert openapi.OPENAPI_FILE.read_text() == openapi.render(), "stale: run `make openapi`"
+
+
+def test_document_describes_exactly_the_template_routes():
+    documented = {(method.upper(), path.replace("<", "{").replace(">", "}"))
+                  for path, operations in DOCUMENT["paths"].items() for method in operations}
+    assert documented == {(r.method, r.resource) for r in routes()}
+    assert DOCUMENT["openapi"].startswith("3.1")
+
+
+def test_every_documented_error_body_is_json_with_a_message():
+    for operations in DOCUMENT["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                schema = response["content"]["application/json"]["schema"]
+                if int(status) >= 400 and schema["$ref"].split("/")[-1] != "HealthResponse":
+                    target = DOCUMENT["components"]["schemas"][schema["$ref"].split("/")[-1]]
+                    assert "message" in target["required"], (status, schema)
+
+
+def test_readme_api_reference_names_every_route_and_documented_status():
+    readme = (ROOT / "README.md").read_text()
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            assert f"### `{method.upper()} {path}`" in readme
+            for status in operation["responses"]:
+                assert re.search(rf"\b{status}\b", readme), (method, path, status)
