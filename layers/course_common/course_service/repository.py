@@ -5,7 +5,7 @@ Nothing here knows HTTP; nothing above this module knows PynamoDB's or botocore'
 
 from datetime import datetime
 
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
 from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound, StoreUnavailable
@@ -24,9 +24,20 @@ TRANSIENT_ERROR_CODES = frozenset(
 )
 
 
+def _error_code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code, if DynamoDB answered at all.
+
+    PynamoDB wraps botocore's connection errors (refused, timed out, reset) as well as DynamoDB's
+    answers; its ``cause_response_code`` raises AttributeError on some of the former (their
+    ``response`` is None), so connection errors are told apart first.
+    """
+    if isinstance(error.cause, BotoCoreError):
+        return None
+    return error.cause_response_code
+
+
 def _is_transient(error: PynamoDBException) -> bool:
-    # PynamoDB wraps botocore's connection errors (refused, timed out, reset) and ClientErrors alike.
-    return isinstance(error.cause, BotoCoreError) or error.cause_response_code in TRANSIENT_ERROR_CODES
+    return isinstance(error.cause, BotoCoreError) or _error_code(error) in TRANSIENT_ERROR_CODES
 
 
 def _unavailable_or_raise(error: PynamoDBException) -> None:
@@ -40,7 +51,7 @@ def insert(course: Course) -> Course:
     try:
         course.save(condition=Course.name.does_not_exist())
     except PynamoDBException as error:
-        if error.cause_response_code == CONDITION_FAILED:
+        if _error_code(error) == CONDITION_FAILED:
             raise CourseAlreadyExists() from error
         _unavailable_or_raise(error)
     return course
@@ -74,7 +85,7 @@ def set_level(name: str, level: str, updated_at: datetime, expected_version: int
             add_version_condition=expected_version is not None,
         )
     except PynamoDBException as error:
-        if error.cause_response_code != CONDITION_FAILED:
+        if _error_code(error) != CONDITION_FAILED:
             _unavailable_or_raise(error)
         if expected_version is None:
             raise CourseNotFound() from None
@@ -89,5 +100,6 @@ def ping() -> None:
     """Raises StoreUnavailable unless the table answers (one DescribeTable)."""
     try:
         Course.describe_table()
-    except PynamoDBException as error:
+    except (PynamoDBException, ClientError) as error:
+        # PynamoDB's describe_table lets DynamoDB's errors through unwrapped, but "not found".
         raise StoreUnavailable() from error

@@ -1,0 +1,90 @@
+"""Every file in events/ (the `sam local invoke <LogicalId> -e events/<file>` samples) fed to its
+function's handler, in order against one moto table, with the status it must give."""
+
+import json
+from urllib.parse import quote, unquote
+
+import pytest
+
+from localdev import template
+from localdev.runtime import LambdaContext
+
+EVENTS_DIR = template.ROOT / "events"
+
+# Every event file: the function it is for (template logical id) and the status it gives, in the
+# order the test sends them: the misses first, then the create, then what needs the course.
+EVENTS = [
+    ("health.json", "HealthFunction", 200),
+    ("get_course_missing.json", "GetCourseFunction", 404),
+    ("update_course_missing.json", "UpdateCourseFunction", 404),
+    ("create_course.json", "CreateCourseFunction", 201),
+    ("create_course_duplicate.json", "CreateCourseFunction", 409),
+    ("create_course_invalid.json", "CreateCourseFunction", 422),
+    ("create_course_malformed_json.json", "CreateCourseFunction", 422),
+    ("create_course_wrong_content_type.json", "CreateCourseFunction", 415),
+    ("get_course.json", "GetCourseFunction", 200),
+    ("update_course_if_match.json", "UpdateCourseFunction", 200),  # If-Match: the ETag create gives
+    ("update_course_if_match_stale.json", "UpdateCourseFunction", 412),
+    ("update_course.json", "UpdateCourseFunction", 200),
+    ("update_course_invalid.json", "UpdateCourseFunction", 422),
+]
+FILES = [file for file, _, _ in EVENTS]
+ROUTES_OF = {
+    function: [route for route in template.routes() if route.function == function] for _, function, _ in EVENTS
+}
+
+
+def load(file: str) -> dict:
+    return json.loads((EVENTS_DIR / file).read_text(encoding="utf-8"))
+
+
+def test_every_event_file_has_its_function_and_status_in_the_table():
+    on_disk = sorted(path.name for path in EVENTS_DIR.glob("*.json"))
+
+    assert on_disk == sorted(FILES), "events/ and EVENTS must list the same files"
+    assert len(set(FILES)) == len(FILES), "a file is listed twice"
+
+
+@pytest.mark.parametrize("file, function", [(file, function) for file, function, _ in EVENTS])
+def test_event_is_what_api_gateway_sends_for_its_functions_route(file, function):
+    event = load(file)
+    [route] = [r for r in ROUTES_OF[function] if r.method == event["httpMethod"] and r.resource == event["resource"]]
+    context = event["requestContext"]
+
+    # path: percent-encoded, on the route's resource; requestContext agrees with it.
+    assert quote(unquote(event["path"]), safe="/") == event["path"]
+    params = route.match(event["path"])
+    assert params is not None
+    assert (context["resourcePath"], context["httpMethod"]) == (route.resource, route.method)
+    assert context["path"] == f"/{context['stage']}{event['path']}"
+    assert context["requestId"] and context["identity"]["sourceIp"]
+    # pathParameters: the segment, decoded (as API Gateway is reported to send it) or not.
+    if params:
+        assert event["pathParameters"] in ({k: unquote(v) for k, v in params.items()}, params)
+    else:
+        assert event["pathParameters"] is None
+    assert {k: [v] for k, v in event["headers"].items()} == event["multiValueHeaders"]
+    assert event["isBase64Encoded"] is False
+    assert event["body"] is None or isinstance(event["body"], str)
+
+
+def test_get_and_update_events_address_the_course_create_course_json_creates():
+    name = json.loads(load("create_course.json")["body"])["name"]
+    assert json.loads(load("create_course_duplicate.json")["body"])["name"] == name
+    assert not name.isascii() and " " in name, "the name should need percent-encoding"
+
+    for file in FILES:
+        if file.startswith(("get_course", "update_course")) and "missing" not in file:
+            assert load(file)["path"] == "/courses/" + quote(name, safe=""), file
+
+
+def test_events_give_their_statuses_in_order(table, handlers):
+    statuses = []
+    for file, function, _ in EVENTS:
+        reply = handlers[function](load(file), LambdaContext(function_name=function))
+        statuses.append((file, reply["statusCode"]))
+        headers = {**(reply.get("multiValueHeaders") or {}), **{k: [v] for k, v in (reply.get("headers") or {}).items()}}
+        assert headers["Content-Type"] == ["application/json"], file
+        assert isinstance(json.loads(reply["body"]), dict), file
+
+    assert statuses == [(file, status) for file, _, status in EVENTS]

@@ -1,0 +1,158 @@
+"""Fixtures for the unit tests (moto), on top of tests/conftest.py's ``handlers`` and ``invoke``
+(and its ``table``, redefined here to be faster).
+
+``api`` is ``invoke`` plus the checks every response of the contract must pass, so that every
+request a unit test makes also checks them: JSON with ``Content-Type: application/json``, and no
+stack trace, library name, table name or AWS identifier anywhere in the body or the headers.
+"""
+
+import itertools
+import json
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from moto import mock_aws
+from unit_support import FORBIDDEN_IN_RESPONSES, TABLE_NAME, course_path
+
+from course_service import courses
+from course_service.models import Course
+from localdev import template
+
+
+@pytest.fixture(scope="session")
+def dynamodb_client():
+    """One boto3 client for the whole run: creating one costs about 0.1 s, more than a test."""
+    return boto3.client("dynamodb")
+
+
+@pytest.fixture
+def table(dynamodb_client):
+    """tests/conftest.py's ``table`` (an empty courses table in moto, with template.yaml's key
+    schema), made with the run's one boto3 client instead of a new one per test."""
+    with mock_aws():
+        dynamodb_client.create_table(
+            TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST", **template.table_key_schema()
+        )
+        yield dynamodb_client
+
+
+def assert_clean_json(reply) -> None:
+    content_type = reply.headers.get("content-type", "")
+    assert content_type.split(";")[0].strip() == "application/json", f"Content-Type is {content_type!r}"
+    assert isinstance(reply.body, dict), f"the body is not a JSON object: {reply.raw.get('body')!r}"
+    text = (reply.raw["body"] + json.dumps(reply.headers, ensure_ascii=False)).lower()
+    leaked = [word for word in FORBIDDEN_IN_RESPONSES if word.lower() in text]
+    assert not leaked, f"the response contains {leaked}: {reply.raw}"
+
+
+@pytest.fixture
+def api(invoke):
+    """``invoke``, checking that the response is clean JSON (see the module docstring)."""
+
+    def call(*args, **kwargs):
+        reply = invoke(*args, **kwargs)
+        assert_clean_json(reply)
+        return reply
+
+    return call
+
+
+@pytest.fixture
+def create(api, table):
+    """Creates a course through the handler (asserting the 201) and returns the reply."""
+
+    def create_course(name: str, level: str = "beginner"):
+        reply = api("POST", "/courses", body={"name": name, "level": level})
+        assert reply.status == 201, reply.body
+        return reply
+
+    return create_course
+
+
+@pytest.fixture
+def get(api):
+    """Reads a course through the handler, by its name (percent-encoded into the path here)."""
+    return lambda name, **options: api("GET", "/courses/{name}", course_path(name), **options)
+
+
+@pytest.fixture
+def put(api):
+    """Changes a course's level through the handler."""
+
+    def put_course(name: str, level: str, if_match: str | None = None, **options):
+        headers = {"If-Match": if_match} if if_match is not None else None
+        return api("PUT", "/courses/{name}", course_path(name), body={"level": level}, headers=headers, **options)
+
+    return put_course
+
+
+@pytest.fixture
+def stored(table):
+    """What the table holds, read with boto3 behind the service's back: {name: item}."""
+    deserializer = TypeDeserializer()
+
+    def items() -> dict[str, dict]:
+        rows = table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]
+        return {row["name"]["S"]: {k: deserializer.deserialize(v) for k, v in row.items()} for row in rows}
+
+    return items
+
+
+@pytest.fixture
+def clock(monkeypatch) -> list[datetime]:
+    """The service's clock: 2024-05-01T12:00:00Z, one second later at every reading.
+
+    Returns the list of the times handed out so far, oldest first.
+    """
+    start = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+    ticks = (start + timedelta(seconds=n) for n in itertools.count())
+    issued: list[datetime] = []
+
+    def now() -> datetime:
+        issued.append(next(ticks))
+        return issued[-1]
+
+    monkeypatch.setattr(courses, "_now", now)
+    return issued
+
+
+class DynamoDBSpy:
+    """Stands in front of the service's DynamoDB client: records every call, can make some fail."""
+
+    def __init__(self, client):
+        self._real_call = client._make_api_call
+        self.calls: list[tuple[str, dict]] = []
+        self._failures: dict[str, object] = {}
+
+    def fail(self, operation: str, error: Exception) -> None:
+        """From now on, every ``operation`` call raises ``error`` instead of reaching DynamoDB."""
+        self._failures[operation] = error
+
+    @property
+    def operations(self) -> list[str]:
+        return [operation for operation, _ in self.calls]
+
+    def __call__(self, operation: str, params: dict):
+        self.calls.append((operation, params))
+        if operation in self._failures:
+            raise self._failures[operation]
+        return self._real_call(operation, params)
+
+
+@pytest.fixture
+def dynamodb(monkeypatch) -> DynamoDBSpy:
+    """A spy on the botocore client PynamoDB uses for the Course model (under PynamoDB's own error
+    handling, above botocore's retries: an injected error is what botocore raises after them)."""
+    client = Course._get_connection().connection.client
+    spy = DynamoDBSpy(client)
+    monkeypatch.setattr(client, "_make_api_call", spy)
+    return spy
+
+
+@pytest.fixture
+def no_table():
+    """moto with no courses table at all."""
+    with mock_aws():
+        yield

@@ -1,0 +1,85 @@
+"""One DynamoDB call per request: create is one conditional PutItem, get one GetItem, update one
+conditional UpdateItem with no read before the write (a read follows only a refused If-Match write,
+to tell 412 from 404), health one DescribeTable. Counted on the client PynamoDB uses."""
+
+import re
+
+import pytest
+
+VALID_CREATE = {"name": "Biology", "level": "beginner"}
+CASES = {
+    "create": (("POST", "/courses", None, VALID_CREATE), ["PutItem"]),
+    "create of a taken name": (("POST", "/courses", None, {"name": "Chemistry", "level": "advanced"}), ["PutItem"]),
+    "get": (("GET", "/courses/{name}", "/courses/Chemistry"), ["GetItem"]),
+    "get of a missing course": (("GET", "/courses/{name}", "/courses/Biology"), ["GetItem"]),
+    "update": (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), ["UpdateItem"]),
+    "update with If-Match": (
+        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"1"'}),
+        ["UpdateItem"],
+    ),
+    "update of a missing course": (("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}), ["UpdateItem"]),
+    "update with a stale If-Match": (
+        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"7"'}),
+        ["UpdateItem", "GetItem"],
+    ),
+    "update with If-Match of a missing course": (
+        ("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}, {"If-Match": '"1"'}),
+        ["UpdateItem", "GetItem"],
+    ),
+    "health": (("GET", "/health"), ["DescribeTable"]),
+    "invalid body": (("POST", "/courses", None, {"name": "Biology"}), []),
+    "path that names no course": (("GET", "/courses/{name}", "/courses/a%2Fb"), []),
+}
+
+
+@pytest.fixture
+def chemistry(create, dynamodb):
+    """The course "Chemistry" exists (version 1), and the spy has seen no call yet."""
+    create("Chemistry", "beginner")
+    dynamodb.calls.clear()
+
+
+@pytest.mark.parametrize("request_args, operations", CASES.values(), ids=CASES.keys())
+def test_dynamodb_calls_per_request(api, chemistry, dynamodb, request_args, operations):
+    api(*request_args)
+
+    assert dynamodb.operations == operations
+
+
+def condition_attributes(params: dict) -> set[str]:
+    """The attribute names a request's ConditionExpression refers to."""
+    names = params.get("ExpressionAttributeNames", {})
+    return {names[placeholder] for placeholder in re.findall(r"#\w+", params.get("ConditionExpression", ""))}
+
+
+def test_create_is_a_put_conditional_on_the_name_not_existing(api, table, dynamodb):
+    api("POST", "/courses", body=VALID_CREATE)
+
+    [(operation, params)] = dynamodb.calls
+    assert operation == "PutItem"
+    assert "attribute_not_exists" in params["ConditionExpression"]
+    assert "name" in condition_attributes(params)
+
+
+def test_get_is_strongly_consistent(api, chemistry, dynamodb):
+    api("GET", "/courses/{name}", "/courses/Chemistry")
+
+    [(_, params)] = dynamodb.calls
+    assert params["ConsistentRead"] is True
+
+
+@pytest.mark.parametrize(
+    "if_match, condition_on",
+    [(None, {"name"}), ('"1"', {"name", "version"}), ("*", {"name"})],
+    ids=["without If-Match", "with If-Match", "If-Match *"],
+)
+def test_update_is_conditional_on_existence_and_on_the_version_only_with_if_match(
+    api, chemistry, dynamodb, if_match, condition_on
+):
+    headers = {"If-Match": if_match} if if_match else None
+    api("PUT", "/courses/{name}", "/courses/Chemistry", body={"level": "advanced"}, headers=headers)
+
+    [(operation, params)] = dynamodb.calls
+    assert operation == "UpdateItem"
+    assert "attribute_exists" in params["ConditionExpression"]
+    assert condition_attributes(params) == condition_on

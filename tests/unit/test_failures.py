@@ -1,0 +1,79 @@
+"""When things go wrong: DynamoDB throttling or unavailability gives 503 with Retry-After; anything
+unexpected gives 500 {"message": "Internal server error"} (logged: see test_observability.py). No
+response shows what went wrong inside (the ``api`` fixture checks every body and header for that)."""
+
+import pytest
+from unit_support import PERMANENT_ERRORS, TRANSIENT_ERRORS
+
+from course_service import courses
+
+# One request per DynamoDB call a request can make, against the existing course "Chemistry".
+REQUESTS = {
+    "create": (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), "PutItem"),
+    "get": (("GET", "/courses/{name}", "/courses/Chemistry"), "GetItem"),
+    "update": (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), "UpdateItem"),
+    "update with If-Match": (
+        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"1"'}),
+        "UpdateItem",
+    ),
+    "stale If-Match, in the read after the refused write": (
+        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"7"'}),
+        "GetItem",
+    ),
+}
+SECRET = "kaboom in /var/task/app.py: arn:aws:dynamodb:us-east-1:123456789012:table/courses-test"
+
+
+def explode(*args, **kwargs):
+    raise RuntimeError(SECRET)
+
+
+@pytest.fixture
+def chemistry(create, stored) -> dict:
+    """Creates the course "Chemistry"; returns the table's items then."""
+    create("Chemistry", "beginner")
+    return stored()
+
+
+@pytest.mark.parametrize("make_error", TRANSIENT_ERRORS.values(), ids=TRANSIENT_ERRORS.keys())
+@pytest.mark.parametrize("request_args, operation", REQUESTS.values(), ids=REQUESTS.keys())
+def test_dynamodb_throttling_or_unavailability_gives_503_with_retry_after(
+    api, chemistry, stored, dynamodb, request_args, operation, make_error
+):
+    dynamodb.fail(operation, make_error(operation))
+
+    reply = api(*request_args)
+
+    assert reply.status == 503
+    assert int(reply.headers["retry-after"]) > 0
+    assert set(reply.body) == {"message"} and reply.body["message"]
+    assert stored() == chemistry
+
+
+@pytest.mark.parametrize("make_error", PERMANENT_ERRORS.values(), ids=PERMANENT_ERRORS.keys())
+@pytest.mark.parametrize("request_args, operation", REQUESTS.values(), ids=REQUESTS.keys())
+def test_other_dynamodb_errors_give_a_bare_500(api, chemistry, dynamodb, request_args, operation, make_error):
+    dynamodb.fail(operation, make_error(operation))
+
+    reply = api(*request_args)
+
+    assert (reply.status, reply.body) == (500, {"message": "Internal server error"})
+
+
+# Each route's domain operation, made to fail in a way nobody planned for.
+OPERATIONS = {
+    "create": (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), "create"),
+    "get": (("GET", "/courses/{name}", "/courses/Chemistry"), "get"),
+    "update": (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), "change_level"),
+    "health": (("GET", "/health"), "check_store"),
+}
+
+
+@pytest.mark.parametrize("request_args, function", OPERATIONS.values(), ids=OPERATIONS.keys())
+def test_an_unexpected_error_gives_500_without_its_text(api, chemistry, monkeypatch, request_args, function):
+    monkeypatch.setattr(courses, function, explode)
+
+    reply = api(*request_args)
+
+    assert (reply.status, reply.body) == (500, {"message": "Internal server error"})
+    assert "kaboom" not in reply.raw["body"]

@@ -1,0 +1,65 @@
+"""Logs and metrics: an unexpected error is logged with the API Gateway request id (the correlation
+id); each outcome is counted as a CloudWatch metric (embedded metric format on stdout)."""
+
+import io
+import json
+
+import pytest
+from unit_support import ROUTES
+
+from course_service import api as service_api
+from course_service import courses
+from localdev.runtime import LambdaContext, api_event
+
+
+def test_an_unexpected_error_is_logged_with_the_request_id(handlers, table, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(courses, "get", explode)
+    log = io.StringIO()
+    monkeypatch.setattr(service_api.logger.registered_handler, "stream", log)
+    route = ROUTES[("GET", "/courses/{name}")]
+    event = api_event("GET", "/courses/Chemistry", route=route)
+
+    reply = handlers[route.function](event, LambdaContext(function_name=route.function))
+
+    assert reply["statusCode"] == 500
+    records = [json.loads(line) for line in log.getvalue().splitlines()]
+    errors = [record for record in records if record["level"] == "ERROR"]
+    assert [record["correlation_id"] for record in errors] == [event["requestContext"]["requestId"]]
+    assert "kaboom" in errors[0]["exception"]
+
+
+def metric_names(stdout: str) -> list[str]:
+    """The names of the metrics flushed in embedded metric format (one JSON object per line)."""
+    names = []
+    for line in stdout.splitlines():
+        document = json.loads(line) if line.startswith("{") else {}
+        for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
+            names += [metric["Name"] for metric in directive["Metrics"]]
+    return names
+
+
+@pytest.mark.parametrize(
+    "request_args, metrics",
+    [
+        (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), ["CourseCreated"]),
+        (("POST", "/courses", None, {"name": "Chemistry", "level": "beginner"}), ["CourseConflict"]),
+        (("POST", "/courses", None, {"name": "Biology"}), ["ValidationFailed"]),
+        (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), ["CourseUpdated"]),
+        (
+            ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"9"'}),
+            ["CourseConflict"],
+        ),
+        (("GET", "/courses/{name}", "/courses/Chemistry"), []),
+    ],
+    ids=["created", "duplicate", "invalid", "updated", "stale If-Match", "read"],
+)
+def test_each_outcome_is_counted(api, create, capsys, request_args, metrics):
+    create("Chemistry")
+    capsys.readouterr()
+
+    api(*request_args)
+
+    assert metric_names(capsys.readouterr().out) == metrics

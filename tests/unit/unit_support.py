@@ -1,0 +1,77 @@
+"""Plain helpers and constants shared by the unit tests (fixtures live in conftest.py)."""
+
+from datetime import datetime
+from urllib.parse import quote
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from localdev import template
+
+ROUTES = {(route.method, route.resource): route for route in template.routes()}
+
+TABLE_NAME = "courses-test"  # what tests/conftest.py sets TABLE_NAME to
+COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
+LEVELS = ("beginner", "intermediate", "advanced")
+
+# What no response may ever contain (compared case-insensitively): stack traces, library names,
+# the table's name, AWS identifiers.
+FORBIDDEN_IN_RESPONSES = ("Traceback", "pynamodb", "botocore", "boto3", "pydantic", TABLE_NAME, "arn:aws")
+
+# Injected DynamoDB errors carry internals in their text, so a response that leaks them is caught.
+TABLE_ARN = f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE_NAME}"
+ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com"
+
+
+def course_path(name: str) -> str:
+    """The path a client requests for a course: the name percent-encoded as one segment."""
+    return "/courses/" + quote(name, safe="")
+
+
+def timestamp(value: str) -> datetime:
+    """A response timestamp, parsed (ISO 8601; raises if it is not)."""
+    return datetime.fromisoformat(value)
+
+
+def client_error(code: str, operation: str) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": f"{code}: botocore says no to {TABLE_ARN}"},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "HTTPHeaders": {"x-amzn-requestid": "REQ123"}},
+        },
+        operation,
+    )
+
+
+def _client_error_factory(code):
+    return lambda operation: client_error(code, operation)
+
+
+# DynamoDB throttling or unavailability: each maker builds the error for a given operation name.
+TRANSIENT_ERRORS = {
+    **{
+        code: _client_error_factory(code)
+        for code in (
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+            "ServiceUnavailable",
+        )
+    },
+    "EndpointConnectionError": lambda _: EndpointConnectionError(endpoint_url=ENDPOINT),
+    "ConnectTimeoutError": lambda _: ConnectTimeoutError(endpoint_url=ENDPOINT),
+    "ReadTimeoutError": lambda _: ReadTimeoutError(endpoint_url=ENDPOINT),
+    "ConnectionClosedError": lambda _: ConnectionClosedError(endpoint_url=ENDPOINT),
+}
+
+# DynamoDB errors that retrying will not cure: unexpected, so a plain 500.
+PERMANENT_ERRORS = {
+    code: _client_error_factory(code)
+    for code in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException")
+}
