@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
         finally:
             server.server_close()
+            api.stop()
     finally:
         if dynalite is not None:
             dynalite.stop()

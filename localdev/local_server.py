@@ -36,7 +36,7 @@ class HttpReply:
 class LocalServer:
     """``python -m localdev`` on 127.0.0.1:<free port>; ``env`` overrides its environment."""
 
-    def __init__(self, env: dict[str, str], data_dir: Path | None = None, max_instances: int = 16):
+    def __init__(self, env: dict[str, str], data_dir: Path | None = None, max_instances: int = 4):
         self.host = HOST
         self.port = free_port()
         command = [sys.executable, "-m", "localdev", "--port", str(self.port), "--max-instances", str(max_instances)]

@@ -1,0 +1,410 @@
+"""``python -m localdev.load``: a bounded load test of the local server (what `make load` runs).
+
+Many concurrent clients (threads, one keep-alive connection each) mix creates, reads and
+``If-Match`` updates for a fixed duration, then stop by themselves. Afterwards it checks:
+
+- no response was a 5xx, and every status was one the contract allows for what was asked;
+- every course created (201) is readable, with the name and ``created_at`` it was created with;
+- no update was lost. Updates read the course, then PUT with ``If-Match: <the ETag read>`` and, on
+  412, read again and retry. The version behind the ETag is incremented by every write, so each
+  successful PUT based on version v must answer ETag v+1: two writers that both succeeded from the
+  same version would claim the same new version, one of the two writes being lost. Per course,
+  the versions the successful PUTs answered must be exactly 2, 3, ..., final, so the final ETag is
+  1 + the number of successful PUTs, and the final level is the one the PUT of the final version set.
+
+It prints requests per second and p50/p99 latency per operation. By default it starts its own
+dynalite (in memory) and local server on free 127.0.0.1 ports and stops them afterwards;
+``--port N`` targets a server already running on 127.0.0.1:N (`make run`) instead.
+"""
+
+import argparse
+import itertools
+import json
+import math
+import random
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.client import HTTPConnection, HTTPException
+from urllib.parse import quote
+
+HOST = "127.0.0.1"  # the only target: this is a local tool
+LEVELS = ("beginner", "intermediate", "advanced")
+# Names beyond plain ASCII, so that encoding and decoding are under load too.
+NAME_FLAVOURS = ("", " Café ü", " 日本語", " 100% a+b=c;d")
+OPERATIONS = ("create", "get", "update")
+WEIGHTS = (2, 5, 3)  # create : get : update
+MAX_ATTEMPTS = 50  # an If-Match update gives up after this many 412s in a row
+REQUEST_TIMEOUT = 30.0
+# What each operation may answer; anything else is a failure (5xx always is).
+ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "verify": {200}}
+
+
+def path_of(name: str) -> str:
+    return "/courses/" + quote(name, safe="")
+
+
+@dataclass
+class Put:
+    """A successful If-Match PUT: the version it was based on, and what it answered."""
+
+    course: str
+    based_on: int
+    version: int
+    level: str
+
+
+@dataclass
+class Results:
+    """What the clients did; appended to from many threads under ``lock``."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # seconds
+    statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    created: dict[str, dict] = field(default_factory=dict)  # name -> body of the 201
+    puts: list[Put] = field(default_factory=list)
+    retries: int = 0  # 412s answered by a fresh read and another PUT
+    gave_up: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, message: str) -> None:
+        with self.lock:
+            if len(self.failures) < 1000:
+                self.failures.append(message)
+
+
+class Client:
+    """One keep-alive connection to the server; reconnects after a connection error."""
+
+    def __init__(self, port: int, results: Results):
+        self.port = port
+        self.results = results
+        self.connection: HTTPConnection | None = None
+
+    def request(self, operation: str, method: str, path: str, body: dict | None = None,
+                headers: dict | None = None) -> tuple[int, dict[str, str], object]:
+        """(status, lower-case headers, parsed body); status 0 if the connection failed."""
+        payload = json.dumps(body) if body is not None else None
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        started = time.perf_counter()
+        try:
+            if self.connection is None:
+                self.connection = HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+            self.connection.request(method, path, body=payload, headers=all_headers)
+            response = self.connection.getresponse()
+            raw = response.read()
+            status, reply_headers = response.status, {k.lower(): v for k, v in response.getheaders()}
+        except (OSError, HTTPException) as error:
+            self.close()
+            self.results.fail(f"{method} {path}: connection error {error.__class__.__name__}")
+            with self.results.lock:
+                self.results.statuses[operation]["connection error"] += 1
+            return 0, {}, None
+        elapsed = time.perf_counter() - started
+        with self.results.lock:
+            self.results.latencies[operation].append(elapsed)
+            self.results.statuses[operation][status] += 1
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+            self.results.fail(f"{method} {path}: {status} with a body that is not JSON")
+        if status >= 500 or status not in ALLOWED[operation]:
+            self.results.fail(f"{method} {path}: unexpected {status} {raw[:200]!r}")
+        return status, reply_headers, parsed
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def version_of(etag: str | None) -> int | None:
+    if etag and len(etag) > 2 and etag[0] == etag[-1] == '"' and etag[1:-1].isdigit():
+        return int(etag[1:-1])
+    return None
+
+
+class LoadRun:
+    def __init__(self, port: int, clients: int, duration: float, max_requests: int | None, seed: int | None):
+        self.port = port
+        self.clients = clients
+        self.duration = duration
+        self.max_requests = max_requests  # per client; None: only the duration bounds it
+        self.seed = seed if seed is not None else random.randrange(2**32)
+        self.run_id = uuid.uuid4().hex[:8]
+        self.results = Results()
+        self._names = itertools.count()
+        self._known: list[str] = []  # created names, for reads and updates
+        # A few courses every client updates, so that If-Match writes really race.
+        self.hot: list[str] = []
+
+    def new_name(self, flavour: str = "") -> str:
+        return f"load {self.run_id} {next(self._names)}{flavour}"
+
+    def create(self, client: Client, rng: random.Random) -> str | None:
+        name = self.new_name(rng.choice(NAME_FLAVOURS))
+        status, headers, body = client.request("create", "POST", "/courses", {"name": name, "level": rng.choice(LEVELS)})
+        if status != 201:
+            return None
+        if not isinstance(body, dict) or body.get("name") != name or headers.get("etag") != '"1"':
+            self.results.fail(f"create {name!r}: answered {body!r} with ETag {headers.get('etag')!r}")
+        with self.results.lock:
+            self.results.created[name] = body
+            self._known.append(name)
+        return name
+
+    def pick(self, rng: random.Random) -> str | None:
+        with self.results.lock:
+            if not self._known:
+                return None
+            return rng.choice(self._known)
+
+    def get(self, client: Client, name: str) -> tuple[int | None, str | None]:
+        """(version, level) of the course as read now."""
+        status, headers, body = client.request("get", "GET", path_of(name))
+        if status != 200:
+            return None, None
+        if not isinstance(body, dict) or body.get("name") != name:
+            self.results.fail(f"get {name!r}: answered {body!r}")
+        return version_of(headers.get("etag")), (body or {}).get("level")
+
+    def update(self, client: Client, rng: random.Random, name: str, deadline: float) -> None:
+        """Read, PUT with If-Match, and on 412 read again and retry (bounded)."""
+        for attempt in range(MAX_ATTEMPTS):
+            version, level = self.get(client, name)
+            if version is None:
+                return
+            new_level = rng.choice([other for other in LEVELS if other != level])
+            status, headers, body = client.request(
+                "put", "PUT", path_of(name), {"level": new_level}, {"If-Match": f'"{version}"'}
+            )
+            if status == 200:
+                answered = version_of(headers.get("etag"))
+                if not isinstance(body, dict) or body.get("level") != new_level or answered is None:
+                    self.results.fail(f"put {name!r}: answered {body!r} with ETag {headers.get('etag')!r}")
+                    return
+                with self.results.lock:
+                    self.results.puts.append(Put(name, version, answered, new_level))
+                return
+            if status != 412:
+                return
+            with self.results.lock:
+                self.results.retries += 1
+            if time.monotonic() >= deadline:
+                break
+        with self.results.lock:
+            self.results.gave_up += 1
+
+    def client_loop(self, index: int, deadline: float) -> None:
+        rng = random.Random(self.seed * 1000 + index)
+        client = Client(self.port, self.results)
+        try:
+            # Every client does each operation once whatever the time, then a weighted mix until the
+            # deadline or max_requests operations.
+            plan = itertools.chain(OPERATIONS, iter(lambda: rng.choices(OPERATIONS, WEIGHTS)[0], None))
+            for count, operation in enumerate(plan, start=1):
+                over = time.monotonic() >= deadline or (self.max_requests is not None and count > self.max_requests)
+                if count > len(OPERATIONS) and over:
+                    break
+                if operation == "create":
+                    self.create(client, rng)
+                    continue
+                if operation == "update" and rng.random() < 0.5:
+                    name = rng.choice(self.hot)
+                else:
+                    name = self.pick(rng)
+                if name is None:
+                    continue
+                if operation == "get":
+                    self.get(client, name)
+                else:
+                    self.update(client, rng, name, deadline)
+        finally:
+            client.close()
+
+    def run(self) -> "Report":
+        setup, rng = Client(self.port, self.results), random.Random(self.seed)
+        try:
+            hot = [self.create(setup, rng) for _ in range(max(2, self.clients // 4))]
+        finally:
+            setup.close()
+        self.hot = [name for name in hot if name is not None]
+        if not self.hot:
+            self.results.fail("could not create the courses to update")
+            return Report(self, 0.0, {})
+        started = time.monotonic()
+        deadline = started + self.duration
+        with ThreadPoolExecutor(max_workers=self.clients, thread_name_prefix="load-client") as pool:
+            for future in [pool.submit(self.client_loop, index, deadline) for index in range(self.clients)]:
+                future.result()
+        elapsed = time.monotonic() - started
+        return Report(self, elapsed, self.read_back())
+
+    def read_back(self) -> dict[str, tuple[int | None, str | None, dict | None]]:
+        """Every created course read once more, in parallel: name -> (version, level, body)."""
+        names = list(self.results.created)
+        final: dict[str, tuple[int | None, str | None, dict | None]] = {}
+        lock = threading.Lock()
+
+        def read(chunk: list[str]) -> None:
+            client = Client(self.port, self.results)
+            try:
+                for name in chunk:
+                    status, headers, body = client.request("verify", "GET", path_of(name))
+                    with lock:
+                        final[name] = (version_of(headers.get("etag")), (body or {}).get("level"), body) if status == 200 else (None, None, None)
+            finally:
+                client.close()
+
+        chunks = [names[index:: self.clients] for index in range(self.clients)]
+        with ThreadPoolExecutor(max_workers=self.clients, thread_name_prefix="load-verify") as pool:
+            list(pool.map(read, chunks))
+        return final
+
+
+def lost_updates(puts: list[Put], final: dict[str, tuple[int | None, str | None, dict | None]]) -> list[str]:
+    """Every way the successful If-Match PUTs and the final reads show a lost update."""
+    problems = []
+    by_course: dict[str, list[Put]] = defaultdict(list)
+    for put in puts:
+        by_course[put.course].append(put)
+        if put.version != put.based_on + 1:
+            problems.append(f"{put.course!r}: a PUT with If-Match \"{put.based_on}\" answered version {put.version}")
+    for course, version_level_body in final.items():
+        version, level, _ = version_level_body
+        course_puts = sorted(by_course.get(course, []), key=lambda put: put.version)
+        if version is None:
+            continue  # unreadable: reported by the caller
+        versions = [put.version for put in course_puts]
+        if versions != list(range(2, version + 1)):
+            problems.append(
+                f"{course!r}: final version {version} after {len(course_puts)} successful PUTs, which answered "
+                f"versions {versions[:20]}{'...' if len(versions) > 20 else ''}"
+            )
+        elif course_puts and level != course_puts[-1].level:
+            problems.append(f"{course!r}: final level {level!r}, but the last PUT set {course_puts[-1].level!r}")
+    return problems
+
+
+def percentile(sorted_values: list[float], percent: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(percent / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class Report:
+    def __init__(self, run: LoadRun, elapsed: float, final: dict):
+        results = run.results
+        self.run = run
+        self.elapsed = elapsed
+        self.final = final
+        self.statuses = {operation: dict(counter) for operation, counter in results.statuses.items()}
+        self.server_errors = sum(
+            count for counter in results.statuses.values() for status, count in counter.items()
+            if isinstance(status, int) and status >= 500
+        )
+        self.created = len(results.created)
+        self.unreadable = sorted(name for name, (version, _, _) in final.items() if version is None)
+        self.changed = sorted(
+            name for name, (version, _, body) in final.items()
+            if version is not None and (body or {}).get("created_at") != results.created[name].get("created_at")
+        )
+        self.lost_updates = lost_updates(results.puts, final)
+        self.successful_puts = len(results.puts)
+        self.failures = list(results.failures)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.server_errors or self.failures or self.unreadable or self.changed or self.lost_updates)
+
+    def requests(self, operation: str) -> int:
+        return sum(self.statuses.get(operation, {}).values())
+
+    def lines(self) -> list[str]:
+        results = self.run.results
+        total = 0
+        out = [
+            f"Load: {self.run.clients} clients for {self.elapsed:.1f} s against http://{HOST}:{self.run.port} "
+            f"(seed {self.run.seed})",
+            f"{'operation':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses",
+        ]
+        for operation, label in (("create", "create"), ("get", "get"), ("put", "update")):
+            latencies = sorted(results.latencies.get(operation, []))
+            count = self.requests(operation)
+            total += count
+            statuses = ", ".join(f"{status}: {n}" for status, n in sorted(self.statuses.get(operation, {}).items(), key=str))
+            out.append(
+                f"{label:<10} {count:>9} {count / self.elapsed if self.elapsed else 0:>8.1f} "
+                f"{percentile(latencies, 50) * 1000:>8.1f} {percentile(latencies, 99) * 1000:>8.1f}  {statuses}"
+            )
+        every = sorted(latency for op in ("create", "get", "put") for latency in results.latencies.get(op, []))
+        out.append(
+            f"{'all':<10} {total:>9} {total / self.elapsed if self.elapsed else 0:>8.1f} "
+            f"{percentile(every, 50) * 1000:>8.1f} {percentile(every, 99) * 1000:>8.1f}"
+        )
+        out += [
+            f"If-Match updates: {self.successful_puts} succeeded, {results.retries} retried after 412, "
+            f"{results.gave_up} gave up (after {MAX_ATTEMPTS} attempts or at the end of the run)",
+            f"5xx responses: {self.server_errors}",
+            f"created courses readable afterwards: {self.created - len(self.unreadable)} of {self.created}, "
+            f"{len(self.changed)} with another created_at",
+            f"lost updates: {len(self.lost_updates)} (final ETag = 1 + successful PUTs on each of "
+            f"{len(self.final)} courses; every PUT answered the version after the one it was based on)",
+        ]
+        for problem in (self.failures + self.unreadable + self.changed + self.lost_updates)[:20]:
+            out.append(f"  FAIL {problem}")
+        out.append("OK" if self.ok else "FAILED")
+        return out
+
+
+def run_load(port: int, clients: int = 16, duration: float = 5.0, max_requests: int | None = None,
+             seed: int | None = None) -> Report:
+    """Runs the load against 127.0.0.1:``port`` and checks the outcome; bounded by ``duration``."""
+    if clients < 1 or duration <= 0:
+        raise ValueError("clients must be at least 1 and duration positive")
+    return LoadRun(port, clients, duration, max_requests, seed).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localdev.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--max-requests", type=int, default=None, help="per client, on top of the duration")
+    parser.add_argument("--seed", type=int, default=None, help="for the clients' choices")
+    parser.add_argument("--max-instances", type=int, default=8,
+                        help="warm instances per function of the server it starts (default 8)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="a server already running on 127.0.0.1:PORT (default: start dynalite and one)")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.duration <= 0:
+        parser.error("--clients must be at least 1 and --duration positive")
+
+    if args.port is not None:
+        report = run_load(args.port, args.clients, args.duration, args.max_requests, args.seed)
+    else:
+        from localdev.dynamodb import Dynalite
+        from localdev.local_server import LocalServer
+
+        with Dynalite() as dynalite:
+            print(f"Starting dynalite (in memory) and the local server on {HOST} ...", flush=True)
+            server = LocalServer(
+                {"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-load"},
+                max_instances=args.max_instances,
+            )
+            try:
+                report = run_load(server.port, args.clients, args.duration, args.max_requests, args.seed)
+            finally:
+                server.stop()
+    print("\n".join(report.lines()), flush=True)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
