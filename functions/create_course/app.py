@@ -26,7 +26,12 @@ app = create_app()
     summary="Create a course",
     responses={
         **course_success(HTTPStatus.CREATED, "Created; Location and ETag headers name and version it"),
-        **documented_errors(HTTPStatus.CONFLICT, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, HTTPStatus.UNPROCESSABLE_ENTITY),
+        **documented_errors(
+            HTTPStatus.CONFLICT,
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+        ),
     },
 )
 @tracer.capture_method

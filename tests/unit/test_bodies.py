@@ -17,6 +17,9 @@ NOT_AN_OBJECT = {
     "JSON number": "5",
     "JSON boolean": "true",
     "form-encoded text": "name=Intro&level=beginner",
+    # Deeper than Python's JSON parser recurses: it raises RecursionError, not a JSON error.
+    "arrays nested 5,000 deep": "[" * 5000 + "]" * 5000,
+    "objects nested 2,000 deep": '{"a":' * 2000 + "1" + "}" * 2000,
 }
 
 # JSON objects with offending fields, and which fields must be named.

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -35,7 +35,31 @@ from course_service.schemas import (
 # Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+
+
+class NoTracer:
+    """Tracing off: Tracer's decorators, doing nothing.
+
+    Powertools' ``Tracer()`` imports the X-Ray SDK even when tracing is disabled (about 250 ms of a
+    cold start, docs/PERFORMANCE.md); this stand-in imports nothing and adds nothing per request.
+    """
+
+    def capture_lambda_handler(self, handler=None, **_: Any):
+        return handler if handler is not None else self.capture_lambda_handler
+
+    def capture_method(self, method=None, **_: Any):
+        return method if method is not None else self.capture_method
+
+
+def _tracer():
+    if not settings.TRACING_ENABLED:
+        return NoTracer()
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+tracer = _tracer()
 # Routes that record no metric (reads, health) are normal here, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
@@ -57,6 +81,7 @@ ERROR_DESCRIPTIONS = {
     HTTPStatus.NOT_FOUND: "No course has this name",
     HTTPStatus.CONFLICT: "A course with this name already exists; it is unchanged",
     HTTPStatus.PRECONDITION_FAILED: "If-Match does not match the course's current ETag; nothing changed",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is larger than a course can be",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
@@ -88,6 +113,31 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return json_response(status, {"message": message}, headers)
 
 
+def validation_error_response(errors: list[dict[str, Any]]) -> Response:
+    """422 naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
+    detail = [{"loc": list(item["loc"]), "type": item["type"]} for item in errors]
+    metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
+    return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
+
+
+def _body_problem(event: Any) -> list[dict[str, Any]] | None:
+    """What Powertools' validation would get wrong about a JSON body, as 422 details, else None.
+
+    Powertools caches the parsed body, so it is parsed once. Malformed JSON Powertools reports itself.
+    """
+    try:
+        body = event.json_body
+    except RecursionError:  # nested deeper than the parser goes: it would escape as a crash
+        return [{"loc": ["body"], "type": "json_invalid"}]
+    except ValueError:
+        return None
+    if isinstance(body, list):
+        # Powertools validates the first item of a list given for a non-list parameter (meant
+        # for repeated query strings, applied to JSON bodies too): [{...}] would be accepted.
+        return [{"loc": ["body"], "type": "model_attributes_type"}]
+    return None
+
+
 def etag(course: Course) -> str:
     return f'"{course.version}"'
 
@@ -102,8 +152,9 @@ def expected_version(if_match: str | None) -> int | None:
         return None
     tag = if_match.strip()
     opaque = tag[1:-1] if len(tag) > 2 and tag[0] == tag[-1] == '"' else ""
-    # Strong comparison is character by character: "01" is not the ETag "1".
-    if opaque.isascii() and opaque.isdigit() and opaque == str(int(opaque)):
+    # Strong comparison is character by character: "01" is not the ETag "1". Past 18 digits no
+    # version of ours (DynamoDB would also refuse the number in a condition past 38).
+    if opaque.isascii() and opaque.isdigit() and len(opaque) <= 18 and opaque == str(int(opaque)):
         return int(opaque)
     return UNMATCHABLE_VERSION
 
@@ -128,20 +179,33 @@ def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[s
 
 
 class JsonResolver(APIGatewayRestResolver):
-    """Takes bodies as JSON only: any other declared Content-Type is 415 before parsing.
+    """Takes bodies as JSON only, and small: other declared Content-Types are 415, large bodies 413.
 
     Powertools would parse form and multipart bodies itself, and its multipart parser raises a
     plain ValueError (a 500) when the boundary is missing. No Content-Type is read as JSON.
     """
 
     def _resolve(self) -> ResponseBuilder:
-        content_type = self.current_event.headers.get("content-type", "").strip().lower()
-        if self.current_event.http_method in METHODS_WITH_BODY and content_type and not content_type.startswith(
+        event = self.current_event
+        content_type = event.headers.get("content-type", "").strip().lower()
+        if event.http_method in METHODS_WITH_BODY and content_type and not content_type.startswith(
             content_types.APPLICATION_JSON
         ):
-            unsupported = error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
-            return ResponseBuilder(unsupported, serializer=self._serializer)
-        return super()._resolve()
+            refusal = error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+        elif len(event.body or "") > settings.MAX_BODY_CHARACTERS:
+            # API Gateway REST accepts up to 10 MB; a course is a few hundred bytes.
+            refusal = error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+        elif event.http_method in METHODS_WITH_BODY and (problem := _body_problem(event)):
+            refusal = validation_error_response(problem)
+        else:
+            # Media types are case-insensitive (RFC 9110); Powertools compares "application/json"
+            # case-sensitively, so it gets the lower-cased value we checked.
+            headers = event.raw_event.get("headers") or {}
+            for name in headers:
+                if name.lower() == "content-type":
+                    headers[name] = content_type
+            return super()._resolve()
+        return ResponseBuilder(refusal, serializer=self._serializer)
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -159,10 +223,7 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
-        # Only where and what kind: Pydantic's messages and inputs name libraries and echo bodies.
-        detail = [{"loc": list(item["loc"]), "type": item["type"]} for item in error.errors()]
-        metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-        return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
+        return validation_error_response(error.errors())
 
     @app.not_found
     def route_not_found(_: Exception) -> Response:
@@ -183,6 +244,10 @@ def handler_for(app: APIGatewayRestResolver):
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict, context: Any) -> dict:
-        return app.resolve(event, context)
+        response = app.resolve(event, context)
+        # One line per request, joined to API Gateway's access log by the correlation id; the route
+        # template, not the path, and never the body: names and bodies stay out of the logs.
+        logger.info("Request handled", route=event.get("resource"), status=response["statusCode"])
+        return response
 
     return lambda_handler

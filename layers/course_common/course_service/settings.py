@@ -16,5 +16,14 @@ CONNECT_TIMEOUT_SECONDS = float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "1"))
 READ_TIMEOUT_SECONDS = float(os.environ.get("DYNAMODB_READ_TIMEOUT", "2"))
 MAX_RETRY_ATTEMPTS = int(os.environ.get("DYNAMODB_MAX_RETRIES", "2"))
 
+# Powertools' switch (template parameter TracingEnabled), read as Powertools reads it: when off, the
+# X-Ray SDK is not even imported (course_service.api).
+TRACING_ENABLED = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in {
+    "1", "y", "yes", "t", "true", "on"
+}
+
+# Largest request body accepted (characters): a course is a few hundred; anything far bigger is 413.
+MAX_BODY_CHARACTERS = 16 * 1024
+
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_SECONDS = 1

@@ -1,0 +1,47 @@
+"""Logs: JSON, the API Gateway request id on every line, never a request body or a credential."""
+
+import io
+import json
+
+import pytest
+
+from course_service import api as service_api
+from localdev.runtime import LambdaContext, api_event
+from localdev.template import routes
+
+ROUTES = {(r.method, r.resource): r for r in routes()}
+
+SECRET_NAME = "Course-name-nobody-should-see-in-logs"
+CREDENTIAL = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/execute-api/aws4_request, Signature=feedface"
+
+
+
+
+@pytest.mark.parametrize(
+    "method, resource, path, body",
+    [
+        ("POST", "/courses", "/courses", {"name": SECRET_NAME, "level": "beginner"}),
+        ("POST", "/courses", "/courses", {"name": SECRET_NAME, "level": "expert"}),  # 422
+        ("PUT", "/courses/{name}", "/courses/" + SECRET_NAME, {"level": "advanced"}),  # 404
+        ("GET", "/courses/{name}", "/courses/" + SECRET_NAME, None),
+        ("GET", "/health", "/health", None),
+    ],
+)
+def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
+    handlers, table, monkeypatch, method, resource, path, body
+):
+    log = io.StringIO()
+    monkeypatch.setattr(service_api.logger.registered_handler, "stream", log)
+    route = ROUTES[(method, resource)]
+    headers = {"Content-Type": "application/json", "Authorization": CREDENTIAL, "X-Amz-Security-Token": "tok-secret"}
+    event = api_event(method, path, route=route, headers=headers, body=json.dumps(body) if body else None)
+    handlers[route.function](event, LambdaContext(function_name=route.function))
+
+    lines = [json.loads(line) for line in log.getvalue().splitlines()]
+    assert lines, "a request leaves at least one log line"
+    request_id = event["requestContext"]["requestId"]
+    assert all(line["correlation_id"] == request_id for line in lines)
+    assert any(line["message"] == "Request handled" and line["route"] == resource for line in lines)
+    text = json.dumps(lines)
+    for secret in (SECRET_NAME, "Signature=feedface", "AKIDEXAMPLE", "tok-secret"):
+        assert secret not in text
