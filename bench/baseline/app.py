@@ -1,0 +1,64 @@
+"""The floor: each route's one DynamoDB call made with botocore alone, answered with JSON.
+
+No framework, no validation, no model: what any Python handler doing that call has to import and
+run. It is loaded exactly like the real functions (same Python, same botocore, same environment).
+"""
+
+import json
+import os
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+import botocore.session
+from botocore.config import Config
+
+TABLE = os.environ["TABLE_NAME"]
+# Created once per instance, with the service's timeouts and retries.
+client = botocore.session.get_session().create_client(
+    "dynamodb",
+    region_name=os.environ.get("AWS_REGION", "us-east-1"),
+    endpoint_url=os.environ.get("DYNAMODB_ENDPOINT") or None,
+    config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 3, "mode": "standard"}),
+)
+
+
+def _now() -> str:
+    # The format the service's model stores, so either can read what the other wrote.
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
+
+
+def lambda_handler(event: dict, context) -> dict:
+    method, path = event["httpMethod"], event["path"]
+    if path == "/health":
+        client.describe_table(TableName=TABLE)
+        return _json(200, {"status": "ok"})
+    if method == "POST":
+        course = json.loads(event["body"])
+        now = _now()
+        client.put_item(
+            TableName=TABLE,
+            Item={"name": {"S": course["name"]}, "level": {"S": course["level"]}, "created_at": {"S": now},
+                  "updated_at": {"S": now}, "version": {"N": "1"}},
+            ConditionExpression="attribute_not_exists(#n)",
+            ExpressionAttributeNames={"#n": "name"},
+        )
+        return _json(201, {"name": course["name"], "level": course["level"], "created_at": now, "updated_at": now})
+    name = unquote(path.rsplit("/", 1)[1])
+    if method == "GET":
+        item = client.get_item(TableName=TABLE, Key={"name": {"S": name}}, ConsistentRead=True)["Item"]
+    else:
+        item = client.update_item(
+            TableName=TABLE,
+            Key={"name": {"S": name}},
+            UpdateExpression="SET #l = :l, updated_at = :u ADD version :one",
+            ConditionExpression="attribute_exists(#n)",
+            ExpressionAttributeNames={"#n": "name", "#l": "level"},
+            ExpressionAttributeValues={":l": {"S": json.loads(event["body"])["level"]}, ":u": {"S": _now()},
+                                       ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+    return _json(200, {k: v.get("S", v.get("N")) for k, v in item.items() if k != "version"})
+
+
+def _json(status: int, body: dict) -> dict:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
