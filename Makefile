@@ -1,17 +1,20 @@
 # Course Service. The two commands a newcomer needs: `make run` and `make test`.
-# Every target installs what it needs first: Poetry and the SAM CLI each in their own tool
-# environment under .tools/ (the SAM CLI pins its own boto3 and pydantic, so it must not share the
-# application's), the application's dependencies in .venv/ (poetry.lock), dynalite in node_modules/.
+# Every target installs what it needs first: Poetry, the SAM CLI and checkov each in their own
+# tool environment under .tools/ (the SAM CLI and checkov pin their own boto3, pydantic, ..., so
+# they must not share the application's), the application's dependencies in .venv/ (poetry.lock),
+# dynalite in node_modules/ (package-lock.json).
 
 SHELL := /bin/bash
 PYTHON ?= python3
 POETRY_VERSION := 2.5.1
 POETRY_EXPORT_VERSION := 1.10.1
 SAM_CLI_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
 
 TOOLS := .tools
 POETRY := $(TOOLS)/poetry/bin/poetry
 SAM := $(TOOLS)/sam/bin/sam
+CHECKOV := $(TOOLS)/checkov/bin/checkov
 VENV := .venv
 PY := $(VENV)/bin/python
 export POETRY_VIRTUALENVS_IN_PROJECT := true
@@ -23,27 +26,47 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: run test install build validate deploy doctor requirements clean
+.PHONY: run test load install build validate deploy deploy-only doctor requirements openapi clean bench
 
 run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
 	$(PY) -m localdev
 
-test: install $(SAM) ## Every test: unit (moto), events, HTTP integration (dynalite), template checks
-	SAM_CLI="$(abspath $(SAM))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest
+test: install $(SAM) $(CHECKOV) ## Every test: unit (moto), events, HTTP (dynalite), fuzzing, template checks
+	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest
+
+# `make load DURATION=120 CLIENTS=32`: its own dynalite and local server on 127.0.0.1, stops by itself.
+DURATION ?= 120
+CLIENTS ?= 16
+load: install ## Load test of the local server: rps, p50/p99, no 5xx, nothing lost (tests/ runs a short one)
+	$(PY) -m localdev.load --duration $(DURATION) --clients $(CLIENTS)
 
 install: $(VENV)/.installed node_modules/.installed
 
-build: $(SAM) ## sam build (arm64, python3.13) into .aws-sam/
+# Then bytecode for python3.13 next to the code: Lambda's code is read-only, so without .pyc every cold
+# start compiles every module (docs/PERFORMANCE.md); unchecked-hash survives zipping (mtimes do not).
+build: $(SAM) ## sam build (arm64, python3.13) into .aws-sam/, then compiled to bytecode
 	$(SAM_ENV) $(SAM) build
+	$(PYTHON_RUNTIME) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
+
+bench: install $(SAM) ## Cold start, warm latency, memory, size against a botocore-only floor: bench/results.json
+	PYTHON_RUNTIME="$(PYTHON_RUNTIME)" SAM_CLI="$(abspath $(SAM))" $(PY) -m bench
 
 validate: $(SAM)
 	$(SAM_ENV) $(SAM) validate --lint
 
-deploy: build ## First time: make deploy ARGS=--guided
-	$(SAM) deploy $(ARGS)
+# ENV picks the samconfig.toml environment (dev, prod): stack name and parameters.
+ENV ?= dev
+deploy: build ## Build, then deploy to ENV (default dev); first time: make deploy ARGS=--guided
+	$(MAKE) deploy-only
+
+deploy-only: $(SAM) ## Deploy what `make build` left in .aws-sam/ to ENV (what CI/CD runs)
+	$(SAM) deploy --config-env $(ENV) $(ARGS)
 
 doctor: ## What this machine has and lacks, with the fix for each
 	@$(PYTHON) -m localdev.doctor
+
+openapi: install ## Regenerate openapi.json from the handlers (a test fails when it is stale)
+	$(PY) -m localdev.openapi
 
 # The layer's pins, regenerated from poetry.lock (tests/test_template.py checks they agree).
 requirements: $(POETRY)
@@ -60,6 +83,10 @@ $(POETRY):
 $(SAM):
 	$(PYTHON) -m venv $(TOOLS)/sam
 	$(TOOLS)/sam/bin/pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)"
+
+$(CHECKOV):
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
 
 $(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
 	$(POETRY) sync --no-root

@@ -1,0 +1,60 @@
+"""CI/CD: the workflows parse, test with the README's command, and deploy dev then prod with OIDC."""
+
+import re
+import tomllib
+
+import yaml
+
+from localdev.template import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _workflow(name: str) -> dict:
+    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    document["on"] = document.pop(True, document.get("on"))  # YAML 1.1 reads the key `on` as True
+    return document
+
+
+def _runs(job: dict) -> list[str]:
+    return [step["run"] for step in job.get("steps", []) if "run" in step]
+
+
+def test_every_workflow_parses_and_has_jobs():
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert files
+    for path in files:
+        assert _workflow(path.name)["jobs"], path.name
+
+
+def test_pull_requests_and_main_run_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = _workflow("ci.yml")
+    assert "pull_request" in ci["on"] and ci["on"]["push"]["branches"] == ["main"]
+    assert "make test" in readme and "make run" in readme
+    assert any(re.match(r"make test\b", run) for run in _runs(ci["jobs"]["test"]))
+
+
+def test_main_deploys_dev_then_prod_through_oidc_without_long_lived_keys():
+    ci = _workflow("ci.yml")
+    jobs = ci["jobs"]
+    assert jobs["deploy-dev"]["needs"] == "test" and "refs/heads/main" in jobs["deploy-dev"]["if"]
+    assert jobs["deploy-prod"]["needs"] == "deploy-dev"
+    assert [jobs[j]["with"]["environment"] for j in ("deploy-dev", "deploy-prod")] == ["dev", "prod"]
+    deploy = _workflow("deploy.yml")["jobs"]["deploy"]
+    assert deploy["permissions"]["id-token"] == "write"
+    credentials = next(s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials"))
+    assert set(credentials["with"]) == {"role-to-assume", "aws-region"}
+    text = "".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
+    assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+    assert any("make build" in run for run in _runs(deploy)) and any("make deploy-only" in run for run in _runs(deploy))
+
+
+def test_samconfig_has_dev_and_prod_stacks_and_the_makefile_deploys_them():
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    for env in ("dev", "prod"):
+        assert config[env]["global"]["parameters"]["stack_name"] == f"course-service-{env}"
+        assert "CAPABILITY_AUTO_EXPAND" in config[env]["deploy"]["parameters"]["capabilities"]  # LanguageExtensions
+    assert "Canary" in config["prod"]["deploy"]["parameters"]["parameter_overrides"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^deploy-only:.*\n\t\$\(SAM\) deploy --config-env \$\(ENV\)", makefile, re.M)

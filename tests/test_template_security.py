@@ -1,0 +1,147 @@
+"""template.yaml's security and operations settings, resolved the way CloudFormation would."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from localdev import template
+
+ROOT = template.ROOT
+TEMPLATE = template.load()
+RESOURCES = TEMPLATE["Resources"]
+PARAMETERS = TEMPLATE["Parameters"]
+FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def resolve(value, overrides: dict | None = None):
+    """Fn::If / Ref-to-parameter resolution with the parameters' defaults (what LanguageExtensions does)."""
+    params = {name: p.get("Default") for name, p in PARAMETERS.items()} | (overrides or {})
+
+    def condition(name):
+        return evaluate(TEMPLATE["Conditions"][name])
+
+    def evaluate(node):
+        if isinstance(node, dict) and len(node) == 1:
+            (key, arg), = node.items()
+            if key == "Ref" and arg in params:
+                return params[arg]
+            if key == "Fn::Equals":
+                return str(evaluate(arg[0])) == str(evaluate(arg[1]))
+            if key == "Fn::Not":
+                return not evaluate(arg[0])
+            if key == "Fn::If":
+                return evaluate(arg[1] if condition(arg[0]) else arg[2])
+        if isinstance(node, dict):
+            return {k: evaluate(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [evaluate(v) for v in node]
+        return node
+
+    return evaluate(value)
+
+
+def authorizers(overrides=None) -> dict[str, str]:
+    return {
+        f"{e['Properties']['Method'].upper()} {e['Properties']['Path']}": resolve(e["Properties"]["Auth"]["Authorizer"], overrides)
+        for f in FUNCTIONS.values() for e in f["Properties"]["Events"].values()
+    }
+
+
+def test_writes_need_iam_and_reads_are_public_by_default():
+    assert RESOURCES["CourseApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    assert authorizers() == {"POST /courses": "AWS_IAM", "PUT /courses/{name}": "AWS_IAM",
+                             "GET /courses/{name}": "NONE", "GET /health": "NONE"}
+
+
+def test_parameters_switch_write_auth_off_for_a_sandbox_and_read_auth_on():
+    assert set(authorizers({"WriteAuthorization": "NONE"}).values()) == {"NONE"}
+    assert set(authorizers({"ReadAuthorization": "AWS_IAM"}).values()) == {"AWS_IAM"}
+    assert "AWS::LanguageExtensions" in TEMPLATE["Transform"]  # what resolves these Fn::If at deploy
+
+
+def test_stage_is_throttled_by_parameters_and_access_logged():
+    api = RESOURCES["CourseApi"]["Properties"]
+    [settings] = api["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ThrottlingRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert "$context.requestId" in api["AccessLogSetting"]["Format"]
+
+
+def test_cors_is_off_unless_an_origin_is_configured():
+    cors = RESOURCES["CourseApi"]["Properties"]["Cors"]
+    assert resolve(cors) == {"Ref": "AWS::NoValue"}
+    configured = resolve(cors, {"CorsAllowOrigin": "https://app.example.com"})
+    assert configured["AllowOrigin"] == {"Fn::Sub": "'${CorsAllowOrigin}'"}
+
+
+def test_table_keeps_its_data():
+    table = RESOURCES["CoursesTable"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_every_log_group_has_a_retention_and_every_function_logs_to_one():
+    groups = {k for k, v in RESOURCES.items() if v["Type"] == "AWS::Logs::LogGroup"}
+    for name in groups:
+        assert RESOURCES[name]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert {f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in FUNCTIONS.values()} <= groups
+
+
+def test_alarms_watch_5xx_latency_lambda_errors_and_throttles_and_dynamodb_throttles():
+    alarms = {k: v["Properties"] for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = set()
+    for alarm in alarms.values():
+        watched.add(alarm.get("MetricName"))
+        watched |= {m["MetricStat"]["Metric"]["MetricName"] for m in alarm.get("Metrics", []) if "MetricStat" in m}
+        assert resolve(alarm["AlarmActions"], {"AlarmTopicArn": "arn:aws:sns:us-east-1:000000000000:ops"}) == [
+            "arn:aws:sns:us-east-1:000000000000:ops"]
+        assert resolve(alarm["AlarmActions"]) == {"Ref": "AWS::NoValue"}
+    assert {"5XXError", "Latency", "Errors", "Throttles", "ReadThrottleEvents", "WriteThrottleEvents"} <= watched
+    for alarm in alarms.values():  # every function is in the Lambda alarms
+        ids = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+               for m in alarm.get("Metrics", []) if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == "AWS/Lambda"}
+        assert ids in (set(), set(FUNCTIONS))
+
+
+def test_deploys_are_gradual_through_an_alias_and_roll_back_on_alarms():
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["AutoPublishAlias"] == "live"
+    preference = function_globals["DeploymentPreference"]
+    assert resolve(preference["Type"]).startswith("Canary")
+    assert {a["Ref"] for a in preference["Alarms"]} <= {k for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert resolve(function_globals["SnapStart"]["ApplyOn"]) == "None"
+    assert resolve(function_globals["SnapStart"]["ApplyOn"], {"SnapStart": "true"}) == "PublishedVersions"
+
+
+def test_every_skipped_checkov_check_says_why():
+    for name, resource in RESOURCES.items():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]) and len(skip.get("comment", "")) > 20, (name, skip)
+
+
+def test_cfn_lint_passes_with_informational_checks():
+    cfn_lint = Path(os.sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), "--include-checks", "I", "--", str(ROOT / "template.yaml")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+CHECKOV = os.environ.get("CHECKOV") or str(ROOT / ".tools/checkov/bin/checkov")
+
+
+@pytest.mark.skipif(not Path(CHECKOV).exists(), reason="checkov not installed (make test installs it)")
+def test_checkov_passes():
+    result = subprocess.run(
+        [CHECKOV, "--file", str(ROOT / "template.yaml"), "--framework", "cloudformation", "--compact",
+         "--quiet", "--skip-download"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "Failed checks: 0" in result.stdout
