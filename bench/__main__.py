@@ -8,6 +8,7 @@ fixed number of requests and processes, a few minutes in all. Method: docs/PERFO
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -166,6 +167,19 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+
+@contextlib.contextmanager
+def workspace(python: str, table: str):
+    """A fresh dynalite holding ``table`` with 100 courses, and a Bench with the floor compiled."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Dynalite() as dynalite:
+        workdir = Path(tmp)
+        (workdir / "floor").mkdir()
+        shutil.copy2(FLOOR_SOURCE / "app.py", workdir / "floor" / "app.py")
+        build.compile_bytecode(python, workdir / "floor")
+        ensure_table(dynalite.endpoint, table)
+        seed(dynalite.endpoint, table, 100)
+        yield Bench(python, dynalite.endpoint, table, workdir), dynalite
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=os.environ.get("PYTHON_RUNTIME") or _runtime_python())
@@ -187,14 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     build.runtime_botocore(args.python, build.SAM_BUILD / "CourseCommonLayer" / "python")
     results: dict = {"machine": {**machine(), "python": python_version}}
 
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Dynalite() as dynalite:
-        workdir = Path(tmp)
-        (workdir / "floor").mkdir()
-        shutil.copy2(FLOOR_SOURCE / "app.py", workdir / "floor" / "app.py")
-        build.compile_bytecode(args.python, workdir / "floor")
-        ensure_table(dynalite.endpoint, "courses-bench")
-        seed(dynalite.endpoint, "courses-bench", 100)
-        bench = Bench(args.python, dynalite.endpoint, "courses-bench", workdir)
+    with workspace(args.python, "courses-bench") as (bench, _):
 
         # 1. Cold starts: round robin over functions and floors so drift hits all alike.
         log(f"cold starts: {args.cold_runs} fresh processes per function and per floor ...")
@@ -224,14 +231,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 7. Growth: a fresh dynalite, 100 courses, then the rest loaded in bulk.
     growth: dict = {}
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Dynalite() as dynalite:
-        workdir = Path(tmp)
-        (workdir / "floor").mkdir()
-        shutil.copy2(FLOOR_SOURCE / "app.py", workdir / "floor" / "app.py")
-        build.compile_bytecode(args.python, workdir / "floor")
-        ensure_table(dynalite.endpoint, "courses-growth")
-        seed(dynalite.endpoint, "courses-growth", 100)
-        bench = Bench(args.python, dynalite.endpoint, "courses-growth", workdir)
+    with workspace(args.python, "courses-growth") as (bench, dynalite):
         for size, label in ((100, "at_100"), (args.growth, f"at_{args.growth}")):
             if size > 100:
                 log(f"growth: loading {size - 100} more courses ...")

@@ -159,3 +159,28 @@ def test_local_server_serves_swagger_ui_over_the_openapi_document(server):
     document = server.request("GET", "/openapi.json")
     assert document.status == 200
     assert document.raw.decode() == (ROOT / "openapi.json").read_text()
+
+
+def test_a_trailing_slash_or_an_extra_segment_names_no_route(server):
+    name = unique()
+    assert server.request("POST", "/courses", {"name": name, "level": "beginner"}).status == 201
+    for path in (path_of(name) + "/", path_of(name) + "/extra", "/courses//" + quote(name, safe=""), "/health/"):
+        reply = server.request("GET", path)
+        assert reply.status == 404 and reply.body == {"message": "Not found"}, path
+
+
+def test_service_recovers_when_dynamodb_comes_back(tmp_path):
+    """DynamoDB down at first (nothing listens on its port): 503; once it answers, requests succeed."""
+    from localdev.dynamodb import Dynalite, ensure_table
+
+    port = free_port()
+    env = {"DYNAMODB_ENDPOINT": f"http://127.0.0.1:{port}", "TABLE_NAME": "courses-back", "DYNAMODB_MAX_RETRIES": "0"}
+    server = LocalServer(env)
+    try:
+        assert server.request("POST", "/courses", {"name": "Back", "level": "beginner"}).status == 503
+        with Dynalite(port=port) as dynamodb:
+            ensure_table(dynamodb.endpoint, "courses-back")
+            assert server.request("POST", "/courses", {"name": "Back", "level": "beginner"}).status == 201
+            assert server.request("GET", "/courses/Back").status == 200
+    finally:
+        server.stop()

@@ -130,6 +130,10 @@ class DynamoDBSpy:
         """From now on, every ``operation`` call raises ``error`` instead of reaching DynamoDB."""
         self._failures[operation] = error
 
+    def heal(self) -> None:
+        """The fault clears: calls reach DynamoDB again."""
+        self._failures.clear()
+
     @property
     def operations(self) -> list[str]:
         return [operation for operation, _ in self.calls]

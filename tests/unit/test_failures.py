@@ -50,6 +50,22 @@ def test_dynamodb_throttling_or_unavailability_gives_503_with_retry_after(
     assert stored() == chemistry
 
 
+@pytest.mark.parametrize("make_error", TRANSIENT_ERRORS.values(), ids=TRANSIENT_ERRORS.keys())
+@pytest.mark.parametrize("request_args, expected", [
+    (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), 201),
+    (("GET", "/courses/{name}", "/courses/Chemistry"), 200),
+    (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"1"'}), 200),
+], ids=["create", "get", "update with If-Match"])
+def test_the_same_request_succeeds_once_the_fault_clears(api, chemistry, dynamodb, request_args, expected, make_error):
+    for operation in ("PutItem", "GetItem", "UpdateItem"):
+        dynamodb.fail(operation, make_error(operation))
+    assert api(*request_args).status == 503
+
+    dynamodb.heal()
+
+    assert api(*request_args).status == expected
+
+
 @pytest.mark.parametrize("make_error", PERMANENT_ERRORS.values(), ids=PERMANENT_ERRORS.keys())
 @pytest.mark.parametrize("request_args, operation", REQUESTS.values(), ids=REQUESTS.keys())
 def test_other_dynamodb_errors_give_a_bare_500(api, chemistry, dynamodb, request_args, operation, make_error):
