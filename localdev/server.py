@@ -163,8 +163,6 @@ class LocalApi:
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: str | None) -> tuple[int, dict, bytes]:
         path = urlsplit(target).path
-        if method == "GET" and (path == OPENAPI_PATH or path == DOCS_PATH or path.startswith(DOCS_PATH + "/")):
-            return _api_docs(path)
         matching = [r for r in self.routes if r.match(path) is not None]
         route = next((r for r in matching if r.method == method), None)
         if route is None:
@@ -180,32 +178,6 @@ class LocalApi:
         if result is None:  # as API Gateway answers a function that timed out
             return _json(504, {"message": "Endpoint request timed out"})
         return _proxy_response(result)
-
-
-# API documentation, served by the local server only (the deployed API has no such routes).
-DOCS_PATH, OPENAPI_PATH = "/docs", "/openapi.json"
-SWAGGER_UI = template.ROOT / "node_modules" / "swagger-ui-dist"
-SWAGGER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Course Service API</title>
-<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});</script></body></html>
-"""
-ASSET_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".map": "application/json"}
-
-
-def _api_docs(path: str) -> tuple[int, dict, bytes]:
-    """Swagger UI at /docs (its files from npm's swagger-ui-dist) over /openapi.json, made from the code."""
-    if path == OPENAPI_PATH:
-        from localdev.openapi import render  # imports the handlers: only when asked
-
-        return 200, {"Content-Type": "application/json"}, render().encode()
-    if path in (DOCS_PATH, DOCS_PATH + "/"):
-        return 200, {"Content-Type": "text/html; charset=utf-8"}, SWAGGER_PAGE.encode()
-    asset = (SWAGGER_UI / path.removeprefix(DOCS_PATH + "/")).resolve()
-    if asset.parent != SWAGGER_UI.resolve() or asset.suffix not in ASSET_TYPES or not asset.is_file():
-        return _json(404, {"message": "Not found"})
-    return 200, {"Content-Type": ASSET_TYPES[asset.suffix]}, asset.read_bytes()
 
 
 def _json(status: int, body: dict, headers: dict | None = None) -> tuple[int, dict, bytes]:
