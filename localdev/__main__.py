@@ -7,6 +7,7 @@ survives a restart); with DYNAMODB_ENDPOINT=<url> it uses that endpoint (DynamoD
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from localdev.template import ROOT, function_environment
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             server.serve_forever()
         except KeyboardInterrupt:
-            pass
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
         finally:
             server.server_close()
             api.stop()

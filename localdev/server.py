@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -42,6 +43,8 @@ _processes.set_forkserver_preload(["course_service.api", "course_service.courses
 
 def _serve_invocations(code_uri: Path, handler: str, function: str, timeout: float, channel: Connection) -> None:
     """An instance's life: import the handler once (the cold start), then answer events until told to stop."""
+    # Ctrl-C reaches the whole process group; the server stops its instances itself, in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     lambda_handler = load_handler(code_uri, handler)
     channel.send("ready")
     while (event := channel.recv()) is not None:
