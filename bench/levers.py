@@ -2,10 +2,12 @@
 
 Same build, same method as ``make bench`` (fresh python3.13 processes, round robin, medians):
 as built; with Powertools' Tracer (tracing switched on: the X-Ray SDK is imported); without
-bytecode; with the runtime's botocore instead of the layer's (the layer's botocore hidden).
+bytecode; with the runtime's botocore instead of the layer's (the layer's botocore hidden). Then what
+each piece the functions import costs over botocore's own imports (fresh processes, importing only).
 """
 
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +28,38 @@ def layer_without_botocore(workdir: Path) -> Path:
         if entry.name not in BOTOCORE_AND_DEPENDENCIES:
             (folder / entry.name).symlink_to(entry)
     return folder
+
+
+BOTOCORE = ["botocore.session", "botocore.config", "botocore.client"]  # what the floor imports
+# Cumulative: each row imports the previous rows' modules too.
+PIECES = {
+    "botocore (the floor's imports)": BOTOCORE,
+    "+ pynamodb.models": ["pynamodb.models"],
+    "+ pydantic (BaseModel, TypeAdapter)": ["pydantic.main", "pydantic.type_adapter"],
+    "+ course_service.schemas (our models)": ["course_service.schemas"],
+    "+ Powertools event_handler, Logger, Metrics": ["aws_lambda_powertools.event_handler",
+                                                   "aws_lambda_powertools.logging", "aws_lambda_powertools.metrics"],
+    "+ course_service.api (everything a handler needs)": ["course_service.api"],
+}
+IMPORT = "import importlib, sys, time; t = time.perf_counter(); [importlib.import_module(m) for m in sys.argv[1:]]; " \
+         "print((time.perf_counter() - t) * 1000, len(sys.modules))"
+
+
+def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple[float, int]]:
+    """Median ms and modules to import each cumulative set of PIECES, in fresh processes, round robin."""
+    paths = [str(build.SAM_BUILD / "CourseCommonLayer" / "python"), str(build.RUNTIME)]  # the layer, the runtime
+    sets, modules = {}, []
+    for name, more in PIECES.items():
+        modules = modules + more
+        sets[name] = modules
+    measured: dict[str, list[tuple[float, int]]] = {name: [] for name in sets}
+    for _ in range(runs):
+        for name, mods in sets.items():
+            code = f"import sys; sys.path[:0] = {paths!r}; {IMPORT}"
+            out = subprocess.run([python, "-I", "-B", "-c", code, *mods],
+                                 env=env, capture_output=True, text=True, check=True).stdout.split()
+            measured[name].append((float(out[0]), int(out[1])))
+    return {name: (statistics.median(ms for ms, _ in r), r[0][1]) for name, r in measured.items()}
 
 
 def main(runs: int = 11) -> int:
@@ -53,12 +87,19 @@ def main(runs: int = 11) -> int:
         for _ in range(runs):
             for name, job in variants.items():
                 measured[name].append(bench.run(job))
+        costs = import_costs(python, bench.env(), runs)
     floor = statistics.median(r["cold_ms"] for r in measured["floor (botocore only)"])
     print(f"get_course cold start, median of {runs} fresh processes each")
     for name, results in measured.items():
         cold = statistics.median(r["cold_ms"] for r in results)
         rss = statistics.median(r["rss_mb"] for r in results)
         print(f"  {name:<40} {cold:7.1f} ms  x{cold / floor:.2f}  RSS {rss:.0f} MB  {results[0]['modules']} modules")
+    base = costs["botocore (the floor's imports)"][0]
+    print(f"import only, median of {runs} fresh processes each (cumulative; over botocore's imports)")
+    previous = base
+    for name, (ms, modules) in costs.items():
+        print(f"  {name:<50} {ms:7.1f} ms  +{ms - base:6.1f} (this row +{ms - previous:5.1f})  {modules} modules")
+        previous = ms
     return 0
 
 
