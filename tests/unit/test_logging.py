@@ -32,10 +32,15 @@ def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
 ):
     log = io.StringIO()
     monkeypatch.setattr(service_api.logger.registered_handler, "stream", log)
+    level = service_api.logger.log_level
+    service_api.logger.setLevel("DEBUG")  # every line the service can write, as with LogLevel=DEBUG
     route = ROUTES[(method, resource)]
     headers = {"Content-Type": "application/json", "Authorization": CREDENTIAL, "X-Amz-Security-Token": "tok-secret"}
     event = api_event(method, path, route=route, headers=headers, body=json.dumps(body) if body else None)
-    handlers[route.function](event, LambdaContext(function_name=route.function))
+    try:
+        handlers[route.function](event, LambdaContext(function_name=route.function))
+    finally:
+        service_api.logger.setLevel(level)
 
     lines = [json.loads(line) for line in log.getvalue().splitlines()]
     assert lines, "a request leaves at least one log line"
