@@ -102,7 +102,9 @@ def documented_errors(*statuses: HTTPStatus) -> dict[int, dict[str, Any]]:
 
 
 def course_success(status: HTTPStatus, description: str) -> dict[int, dict[str, Any]]:
-    return {int(status): {"description": description, "content": {content_types.APPLICATION_JSON: {"model": CourseResponse}}}}
+    """OpenAPI ``responses`` entry for a route's success: the course."""
+    content = {content_types.APPLICATION_JSON: {"model": CourseResponse}}
+    return {int(status): {"description": description, "content": content}}
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -179,7 +181,7 @@ def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[s
 
 
 class JsonResolver(APIGatewayRestResolver):
-    """Takes bodies as JSON only, and small: other declared Content-Types are 415, large bodies 413.
+    """Checks bodies before Powertools validates them: JSON only (415), small (413), an object (422).
 
     Powertools would parse form and multipart bodies itself, and its multipart parser raises a
     plain ValueError (a 500) when the boundary is missing. No Content-Type is read as JSON.
