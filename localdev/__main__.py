@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from localdev.template import ROOT, function_environment
 
@@ -49,8 +50,6 @@ def main(argv: list[str] | None = None) -> int:
 
     dynalite = None
     if not os.environ.get("DYNAMODB_ENDPOINT"):
-        from pathlib import Path
-
         dynalite = Dynalite(data_dir=Path(args.data_dir)).start()
         os.environ["DYNAMODB_ENDPOINT"] = dynalite.endpoint
     try:

@@ -57,7 +57,7 @@ class Dynalite:
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             command += ["--path", str(self.data_dir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # its errors, if any, to our stderr
         wait_for_port(self.port, process=self.process)
         return self
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
 from urllib.parse import quote
 
-HOST = "127.0.0.1"  # the only target: this is a local tool
+from localdev.dynamodb import HOST  # the only target: this is a local tool
 LEVELS = ("beginner", "intermediate", "advanced")
 # Names beyond plain ASCII, so that encoding and decoding are under load too.
 NAME_FLAVOURS = ("", " Café ü", " 日本語", " 100% a+b=c;d")

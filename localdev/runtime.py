@@ -24,10 +24,11 @@ def put_layers_on_path() -> None:
 
 
 def load_module(code_uri: Path, handler: str) -> ModuleType:
-    """Imports a function's handler module as a new, separate instance (its own module object).
+    """Imports a function's handler module under a name of its own.
 
-    Every function names its module ``app``; a unique module name per load keeps them apart and
-    lets one process hold several warm instances of one function.
+    Every function names its module ``app``; a unique module name per load keeps them apart when
+    one process loads several (the tests, the OpenAPI generator). Concurrent requests need one
+    process per instance: see localdev/server.py.
     """
     put_layers_on_path()
     module_name = handler.rsplit(".", 1)[0]

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path
 from localdev import template
+from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path
 from localdev.template import Route, routes
 
 log = logging.getLogger("localdev")
@@ -94,19 +94,27 @@ class Instance:
 class FunctionInstances:
     """Warm instances of one function: reused when idle, a new one (a cold start) when all are busy."""
 
-    def __init__(self, route: Route, max_instances: int, timeout: float = 15.0):
+    def __init__(self, route: Route, max_instances: int, timeout: float):
         self.route = route
         self.max_instances = max_instances
         self.timeout = timeout
         self._idle: queue.LifoQueue[Instance] = queue.LifoQueue()
         self._all: list[Instance] = []
+        self._starting = 0  # instances being started: counted against max_instances already
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
+        with self._lock:
+            self._starting += 1
         self._idle.put(self._new())
 
     def _new(self) -> Instance:
-        instance = Instance(self.route, self.timeout)
+        """Starts an instance whose slot the caller reserved (``_starting``)."""
+        try:
+            instance = Instance(self.route, self.timeout)
+        finally:
+            with self._lock:
+                self._starting -= 1
         with self._lock:
             self._all.append(instance)
         return instance
@@ -116,7 +124,9 @@ class FunctionInstances:
             return self._idle.get_nowait()
         except queue.Empty:
             with self._lock:
-                grow = len(self._all) < self.max_instances
+                grow = len(self._all) + self._starting < self.max_instances
+                if grow:
+                    self._starting += 1
         return self._new() if grow else self._idle.get(timeout=wait)
 
     def invoke(self, event: dict, wait: float = 30.0) -> dict | None:

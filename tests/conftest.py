@@ -35,15 +35,20 @@ put_layers_on_path()
 ROUTES = {(r.method, r.resource): r for r in template.routes()}
 
 
+@pytest.fixture(scope="session")
+def dynamodb_client():
+    """One boto3 client for the whole run: creating one costs about 0.1 s, more than a test."""
+    return boto3.client("dynamodb")
+
+
 @pytest.fixture
-def table():
+def table(dynamodb_client):
     """An empty courses table in moto, with the key schema template.yaml declares."""
     with mock_aws():
-        client = boto3.client("dynamodb")
-        client.create_table(
+        dynamodb_client.create_table(
             TableName=os.environ["TABLE_NAME"], BillingMode="PAY_PER_REQUEST", **template.table_key_schema()
         )
-        yield client
+        yield dynamodb_client
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""Fixtures for the unit tests (moto), on top of tests/conftest.py's ``handlers`` and ``invoke``
-(and its ``table``, redefined here to be faster).
+"""Fixtures for the unit tests (moto), on top of tests/conftest.py's ``handlers``, ``invoke`` and
+``table``.
 
 ``api`` is ``invoke`` plus the checks every response of the contract must pass, so that every
 request a unit test makes also checks them: JSON with ``Content-Type: application/json``, and no
@@ -10,7 +10,6 @@ import itertools
 import json
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
@@ -18,24 +17,6 @@ from unit_support import FORBIDDEN_IN_RESPONSES, TABLE_NAME, course_path
 
 from course_service import courses
 from course_service.models import Course
-from localdev import template
-
-
-@pytest.fixture(scope="session")
-def dynamodb_client():
-    """One boto3 client for the whole run: creating one costs about 0.1 s, more than a test."""
-    return boto3.client("dynamodb")
-
-
-@pytest.fixture
-def table(dynamodb_client):
-    """tests/conftest.py's ``table`` (an empty courses table in moto, with template.yaml's key
-    schema), made with the run's one boto3 client instead of a new one per test."""
-    with mock_aws():
-        dynamodb_client.create_table(
-            TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST", **template.table_key_schema()
-        )
-        yield dynamodb_client
 
 
 def assert_clean_json(reply) -> None:

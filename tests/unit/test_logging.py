@@ -5,11 +5,10 @@ import json
 
 import pytest
 
+from unit_support import ROUTES
+
 from course_service import api as service_api
 from localdev.runtime import LambdaContext, api_event
-from localdev.template import routes
-
-ROUTES = {(r.method, r.resource): r for r in routes()}
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
 CREDENTIAL = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/execute-api/aws4_request, Signature=feedface"

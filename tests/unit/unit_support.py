@@ -1,5 +1,6 @@
 """Plain helpers and constants shared by the unit tests (fixtures live in conftest.py)."""
 
+import os
 from datetime import datetime
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from localdev import template
 
 ROUTES = {(route.method, route.resource): route for route in template.routes()}
 
-TABLE_NAME = "courses-test"  # what tests/conftest.py sets TABLE_NAME to
+TABLE_NAME = os.environ["TABLE_NAME"]  # set by tests/conftest.py before anything is imported
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
 LEVELS = ("beginner", "intermediate", "advanced")
 
