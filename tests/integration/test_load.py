@@ -1,8 +1,6 @@
 """A short version of `make load` (localdev/load.py) through the local server against dynalite:
 concurrent clients mixing creates, reads and If-Match updates; no 5xx, nothing lost."""
 
-import os
-
 import pytest
 
 from localdev.load import Put, lost_updates, run_load
@@ -55,51 +53,3 @@ def test_the_lost_update_check_accepts_a_consistent_history():
 )
 def test_the_lost_update_check_catches_each_kind_of_lost_update(puts, final):
     assert lost_updates(puts, {"a": final})
-
-
-
-def test_resolvers_in_one_process_share_the_request_being_resolved(table):
-    """Why the local server must run each warm instance in its own process, as Lambda does.
-
-    The load test found creates answered with another client's course, and 422 "body missing" for
-    PUTs and POSTs that had a body, while the server ran its instances as threads of one process:
-    Powertools keeps the request being resolved in a class attribute (BaseRouter.current_event)
-    that every resolver in a process shares. Here instance 1 has started resolving a create of "A"
-    when instance 2, in the same process, resolves a create of "B": instance 1 then runs B's
-    request (409) and "A" is never created. If this test fails, Powertools no longer shares it.
-    """
-    import json
-    import threading
-
-    from localdev import template
-    from localdev.runtime import LambdaContext, api_event, load_module
-
-    route = next(r for r in template.routes() if (r.method, r.resource) == ("POST", "/courses"))
-    first, second = load_module(route.code_uri, route.handler), load_module(route.code_uri, route.handler)
-    resolving, resume = threading.Event(), threading.Event()
-    resolve = first.app._resolve
-
-    def paused_resolve():  # instance 1, inside resolve(): its event is set, its route not yet run
-        resolving.set()
-        resume.wait(10)
-        return resolve()
-
-    first.app._resolve = paused_resolve
-
-    def create(module, name: str) -> dict:
-        event = api_event("POST", "/courses", route=route, headers={"Content-Type": "application/json"},
-                          body=json.dumps({"name": name, "level": "beginner"}))
-        return module.lambda_handler(event, LambdaContext(function_name=route.function))
-
-    replies = {}
-    thread = threading.Thread(target=lambda: replies.setdefault("A", create(first, "A")))
-    thread.start()
-    assert resolving.wait(10)
-    replies["B"] = create(second, "B")
-    resume.set()
-    thread.join(10)
-
-    assert (replies["B"]["statusCode"], json.loads(replies["B"]["body"])["name"]) == (201, "B")
-    assert replies["A"]["statusCode"] == 409  # it ran B's request, not its own
-    names = {item["name"]["S"] for item in table.scan(TableName=os.environ["TABLE_NAME"])["Items"]}
-    assert names == {"B"}

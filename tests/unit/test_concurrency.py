@@ -1,18 +1,27 @@
-"""Parallel requests: 16 creates of one name give exactly one 201 and fifteen 409; 16 PUTs with the
-same If-Match give exactly one 200 and fifteen 412.
+"""Parallel writes: 16 creates of one name give exactly one success and fifteen CourseAlreadyExists;
+16 conditional level changes from the same version give exactly one success and fifteen CourseChanged.
 
-Each request goes to its own warm instance of the function, as Lambda runs concurrent requests.
-(The HTTP integration tests repeat this through the local server against a real DynamoDB-compatible
-server.)"""
+The race lives in the table: many Lambda instances write one item at once, and the conditional
+writes alone must decide. So the domain operations race here, on threads. The handlers do not: a
+Lambda instance serves one request at a time, and Powertools keeps per-request state in class
+attributes (the resolver's ``current_event``, ``Metrics``' metric set) that threads in one process
+would share (a CI run failed with "dictionary changed size during iteration" inside
+``Metrics.serialize_metric_set``). The HTTP integration tests race whole requests through the local
+server, which runs each instance in its own process, against a real DynamoDB-compatible server.
+"""
 
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import pytest
-from unit_support import ROUTES
+from unit_support import ROUTES, TABLE_NAME
 
-from localdev.runtime import LambdaContext, api_event, load_handler
+from course_service import courses
+from course_service.errors import CourseAlreadyExists, CourseChanged
+from course_service.schemas import CourseCreate, CourseUpdate
+from localdev.runtime import LambdaContext, api_event, load_module
 
 PARALLEL = 16
 
@@ -35,40 +44,75 @@ def atomic_items(monkeypatch):
         monkeypatch.setattr(DynamoDBBackend, name, atomic)
 
 
-def in_parallel(method: str, resource: str, path: str, body: dict, headers: dict | None = None) -> list[int]:
-    """Sends PARALLEL copies of one request at once, each to a new instance; returns the statuses."""
-    route = ROUTES[(method, resource)]
-    instances = [load_handler(route.code_uri, route.handler) for _ in range(PARALLEL)]
+def in_parallel(operation: Callable[[], object]) -> list[str]:
+    """Runs PARALLEL copies of one operation released at once; returns what each ended with."""
     start = threading.Barrier(PARALLEL)
 
-    def send(handler) -> int:
-        event = api_event(
-            method,
-            path,
-            route=route,
-            headers={"Content-Type": "application/json", **(headers or {})},
-            body=json.dumps(body),
-        )
+    def run(_) -> str:
         start.wait()
-        return handler(event, LambdaContext(function_name=route.function))["statusCode"]
+        try:
+            operation()
+        except (CourseAlreadyExists, CourseChanged) as refused:
+            return type(refused).__name__
+        return "ok"
 
     with ThreadPoolExecutor(PARALLEL) as pool:
-        return list(pool.map(send, instances))
+        return list(pool.map(run, range(PARALLEL)))
 
 
-def test_parallel_creates_of_one_name_give_one_201_and_409s(table, atomic_items, stored):
-    statuses = in_parallel("POST", "/courses", "/courses", {"name": "Race", "level": "beginner"})
+def test_parallel_creates_of_one_name_give_one_success_and_conflicts(table, atomic_items, stored):
+    outcomes = in_parallel(lambda: courses.create(CourseCreate(name="Race", level="beginner")))
 
-    assert sorted(statuses) == [201] + [409] * (PARALLEL - 1)
+    assert sorted(outcomes) == ["CourseAlreadyExists"] * (PARALLEL - 1) + ["ok"]
     assert list(stored()) == ["Race"]
 
 
-def test_parallel_puts_with_the_same_if_match_give_one_200_and_412s(create, atomic_items, stored):
-    etag = create("Race", "beginner").headers["etag"]
+def test_parallel_changes_from_one_version_give_one_success_and_refusals(table, atomic_items, stored):
+    version = courses.create(CourseCreate(name="Race", level="beginner")).version
 
-    statuses = in_parallel(
-        "PUT", "/courses/{name}", "/courses/Race", {"level": "advanced"}, headers={"If-Match": etag}
-    )
+    outcomes = in_parallel(lambda: courses.change_level("Race", CourseUpdate(level="advanced"), version))
 
-    assert sorted(statuses) == [200] + [412] * (PARALLEL - 1)
+    assert sorted(outcomes) == ["CourseChanged"] * (PARALLEL - 1) + ["ok"]
     assert stored()["Race"]["level"] == "advanced"
+    assert courses.get("Race").version == version + 1
+
+
+def test_resolvers_in_one_process_share_the_request_being_resolved(table):
+    """Why the local server must run each warm instance in its own process, as Lambda does.
+
+    The load test found creates answered with another client's course, and 422 "body missing" for
+    PUTs and POSTs that had a body, while the server ran its instances as threads of one process:
+    Powertools keeps the request being resolved in a class attribute (BaseRouter.current_event)
+    that every resolver in a process shares. Here instance 1 has started resolving a create of "A"
+    when instance 2, in the same process, resolves a create of "B": instance 1 then runs B's
+    request (409) and "A" is never created. If this test fails, Powertools no longer shares it.
+    """
+    route = ROUTES[("POST", "/courses")]
+    first, second = load_module(route.code_uri, route.handler), load_module(route.code_uri, route.handler)
+    resolving, resume = threading.Event(), threading.Event()
+    resolve = first.app._resolve
+
+    def paused_resolve():  # instance 1, inside resolve(): its event is set, its route not yet run
+        resolving.set()
+        resume.wait(10)
+        return resolve()
+
+    first.app._resolve = paused_resolve
+
+    def create(module, name: str) -> dict:
+        event = api_event("POST", "/courses", route=route, headers={"Content-Type": "application/json"},
+                          body=json.dumps({"name": name, "level": "beginner"}))
+        return module.lambda_handler(event, LambdaContext(function_name=route.function))
+
+    replies = {}
+    thread = threading.Thread(target=lambda: replies.setdefault("A", create(first, "A")))
+    thread.start()
+    assert resolving.wait(10)
+    replies["B"] = create(second, "B")
+    resume.set()
+    thread.join(10)
+
+    assert (replies["B"]["statusCode"], json.loads(replies["B"]["body"])["name"]) == (201, "B")
+    assert replies["A"]["statusCode"] == 409  # it ran B's request, not its own
+    names = {item["name"]["S"] for item in table.scan(TableName=TABLE_NAME)["Items"]}
+    assert names == {"B"}
