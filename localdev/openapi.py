@@ -2,6 +2,8 @@
 
 Each function's Powertools resolver describes its own route; this merges them (routes from
 template.yaml, so a new function is picked up) into one document, ``openapi.json`` (`make openapi`).
+A function that answers without a resolver (health) describes its route in ``openapi.py`` beside
+its handler.
 """
 
 import json
@@ -41,7 +43,8 @@ def build() -> dict[str, Any]:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     document: dict[str, Any] = {}
     for route in routes():
-        app = load_module(route.code_uri, route.handler).app
+        module = load_module(route.code_uri, route.handler)
+        app = module.app if hasattr(module, "app") else load_module(route.code_uri, "openapi.app").app
         part = json.loads(app.get_openapi_json_schema(title=TITLE, version=version))
         if not part["paths"]:  # a function whose routes are not part of the API (the docs)
             continue

@@ -13,9 +13,8 @@ from course_service.api import (
     create_app,
     documented_errors,
     handler_for,
-    metrics,
-    tracer,
 )
+from course_service.entry import metrics, tracer
 from course_service.schemas import CourseCreate, CourseResponse
 
 app = create_app()

@@ -12,8 +12,8 @@ from course_service.api import (
     create_app,
     documented_errors,
     handler_for,
-    tracer,
 )
+from course_service.entry import tracer
 from course_service.schemas import CourseResponse
 
 app = create_app()

@@ -1,35 +1,23 @@
-"""GET /health: is the table reachable?"""
+"""GET /health: is the table reachable?
+
+API Gateway sends this function GET /health alone, without a body, so it needs neither routing nor
+validation: it skips Powertools' event handler and Pydantic, which are most of a cold start
+(docs/PERFORMANCE.md). Its entry in openapi.json is declared beside it, in openapi.py.
+"""
 
 from http import HTTPStatus
 
-from aws_lambda_powertools.event_handler import Response
-
 from course_service import courses
-from course_service.api import RETRY_AFTER, create_app, handler_for, json_response, tracer
+from course_service.entry import RETRY_AFTER, entry_point, proxy_response
 from course_service.errors import StoreUnavailable
-from course_service.schemas import HealthResponse
-
-app = create_app()
 
 
-@app.get(
-    "/health",
-    summary="Is the table reachable?",
-    responses={
-        int(status): {"description": description, "content": {"application/json": {"model": HealthResponse}}}
-        for status, description in [
-            (HTTPStatus.OK, "The table answers"),
-            (HTTPStatus.SERVICE_UNAVAILABLE, "The table does not answer; retry after Retry-After seconds"),
-        ]
-    },
-)
-@tracer.capture_method
-def health() -> Response[HealthResponse]:
+def health(event: dict, context: object) -> dict:
     try:
         courses.check_store()
     except StoreUnavailable:
-        return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable"}, RETRY_AFTER)
-    return json_response(HTTPStatus.OK, {"status": "ok"})
+        return proxy_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable"}, RETRY_AFTER)
+    return proxy_response(HTTPStatus.OK, {"status": "ok"})
 
 
-lambda_handler = handler_for(app)
+lambda_handler = entry_point(health)

@@ -16,9 +16,8 @@ from course_service.api import (
     documented_errors,
     expected_version,
     handler_for,
-    metrics,
-    tracer,
 )
+from course_service.entry import metrics, tracer
 from course_service.schemas import CourseResponse, CourseUpdate
 
 app = create_app()

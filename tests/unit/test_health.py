@@ -1,8 +1,15 @@
 """GET /health: 200 {"status": "ok"} when the table answers, 503 {"status": "unavailable"} with
 Retry-After when it does not."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
-from unit_support import TABLE_NAME, TRANSIENT_ERRORS
+from unit_support import ROUTES, TABLE_NAME, TRANSIENT_ERRORS
+
+from localdev.template import ROOT
 
 
 def assert_unavailable(reply) -> None:
@@ -33,3 +40,21 @@ def test_health_is_unavailable_when_dynamodb_throttles_or_fails(api, table, dyna
     dynamodb.fail("DescribeTable", make_error("DescribeTable"))
 
     assert_unavailable(api("GET", "/health"))
+
+
+def test_health_loads_neither_pydantic_nor_the_event_handler():
+    """Health is probed often and reads no body: its cold start stays near the botocore floor by not
+    importing what validation and routing need (docs/PERFORMANCE.md)."""
+    route = ROUTES[("GET", "/health")]
+    probe = (
+        "import json, sys; from pathlib import Path; from localdev.runtime import load_handler; "
+        "load_handler(Path(sys.argv[1]), sys.argv[2]); print(json.dumps(sorted(sys.modules)))"
+    )
+    loaded = json.loads(subprocess.run(
+        [sys.executable, "-c", probe, str(route.code_uri), route.handler],
+        cwd=ROOT, env=os.environ, capture_output=True, text=True, check=True,
+    ).stdout)
+
+    assert {"pynamodb.models", "aws_lambda_powertools.logging.logger"} <= set(loaded)  # the handler loaded
+    assert [module for module in loaded if module.split(".")[0] in {"pydantic", "pydantic_core"}] == []
+    assert [module for module in loaded if module.startswith("aws_lambda_powertools.event_handler")] == []

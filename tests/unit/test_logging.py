@@ -7,7 +7,7 @@ import pytest
 
 from unit_support import ROUTES
 
-from course_service import api as service_api
+from course_service import entry
 from localdev.runtime import LambdaContext, api_event
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
@@ -30,16 +30,16 @@ def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
     handlers, table, monkeypatch, method, resource, path, body
 ):
     log = io.StringIO()
-    monkeypatch.setattr(service_api.logger.registered_handler, "stream", log)
-    level = service_api.logger.log_level
-    service_api.logger.setLevel("DEBUG")  # every line the service can write, as with LogLevel=DEBUG
+    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
+    level = entry.logger.log_level
+    entry.logger.setLevel("DEBUG")  # every line the service can write, as with LogLevel=DEBUG
     route = ROUTES[(method, resource)]
     headers = {"Content-Type": "application/json", "Authorization": CREDENTIAL, "X-Amz-Security-Token": "tok-secret"}
     event = api_event(method, path, route=route, headers=headers, body=json.dumps(body) if body else None)
     try:
         handlers[route.function](event, LambdaContext(function_name=route.function))
     finally:
-        service_api.logger.setLevel(level)
+        entry.logger.setLevel(level)
 
     lines = [json.loads(line) for line in log.getvalue().splitlines()]
     assert lines, "a request leaves at least one log line"

@@ -7,20 +7,27 @@ import json
 import pytest
 from unit_support import ROUTES
 
-from course_service import api as service_api
+from course_service import entry
 from course_service import courses
 from localdev.runtime import LambdaContext, api_event
 
 
-def test_an_unexpected_error_is_logged_with_the_request_id(handlers, table, monkeypatch):
+@pytest.mark.parametrize(
+    "function, method, resource, path",
+    [("get", "GET", "/courses/{name}", "/courses/Chemistry"), ("check_store", "GET", "/health", "/health")],
+    ids=["through the resolver (get)", "without one (health)"],
+)
+def test_an_unexpected_error_is_logged_with_the_request_id(
+    handlers, table, monkeypatch, function, method, resource, path
+):
     def explode(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(courses, "get", explode)
+    monkeypatch.setattr(courses, function, explode)
     log = io.StringIO()
-    monkeypatch.setattr(service_api.logger.registered_handler, "stream", log)
-    route = ROUTES[("GET", "/courses/{name}")]
-    event = api_event("GET", "/courses/Chemistry", route=route)
+    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
+    route = ROUTES[(method, resource)]
+    event = api_event(method, path, route=route)
 
     reply = handlers[route.function](event, LambdaContext(function_name=route.function))
 

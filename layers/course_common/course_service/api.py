@@ -1,22 +1,21 @@
-"""HTTP glue shared by every function: resolver, observability, ETags and error responses.
+"""HTTP glue shared by the course functions: resolver, ETags and error responses.
 
 Handlers build their app with :func:`create_app`, declare their routes, and export
-``lambda_handler = handler_for(app)``; everything else about HTTP lives here, once.
+``lambda_handler = handler_for(app)``; everything else about HTTP lives here, once (logs, metrics
+and traces: in :mod:`course_service.entry`).
 """
 
-import warnings
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import settings
+from course_service.entry import INTERNAL_ERROR, RETRY_AFTER, entry_point, logger, metrics
 from course_service.errors import (
     CourseAlreadyExists,
     CourseChanged,
@@ -32,37 +31,6 @@ from course_service.schemas import (
     course_name_from_path,
 )
 
-# Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
-logger = Logger()
-metrics = Metrics()
-
-
-class NoTracer:
-    """Tracing off: Tracer's decorators, doing nothing.
-
-    Powertools' ``Tracer()`` imports the X-Ray SDK even when tracing is disabled (about 250 ms of a
-    cold start, docs/PERFORMANCE.md); this stand-in imports nothing and adds nothing per request.
-    """
-
-    def capture_lambda_handler(self, handler=None, **_: Any):
-        return handler if handler is not None else self.capture_lambda_handler
-
-    def capture_method(self, method=None, **_: Any):
-        return method if method is not None else self.capture_method
-
-
-def _tracer():
-    if not settings.TRACING_ENABLED:
-        return NoTracer()
-    from aws_lambda_powertools import Tracer
-
-    return Tracer()
-
-
-tracer = _tracer()
-# Routes that record no metric (reads, health) are normal here, not worth a warning per request.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
-
 STATUS_OF_ERROR = {
     CourseNotFound: HTTPStatus.NOT_FOUND,
     CourseAlreadyExists: HTTPStatus.CONFLICT,
@@ -70,7 +38,6 @@ STATUS_OF_ERROR = {
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 CONFLICTS = (CourseAlreadyExists, CourseChanged)
-RETRY_AFTER = {"Retry-After": str(settings.RETRY_AFTER_SECONDS)}
 # If-Match names no version we ever store (they start at 1): the conditional write then fails,
 # which is the answer RFC 9110 asks for when no current ETag matches.
 UNMATCHABLE_VERSION = 0
@@ -233,24 +200,14 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def unexpected_error(error: Exception) -> Response:
+        # Here, not in entry_point, so the error is logged once, with our logger: Powertools logs
+        # what no handler took through its own, unstructured, logger before re-raising it.
         logger.exception("Unhandled error")
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
 
     return app
 
 
 def handler_for(app: APIGatewayRestResolver):
-    """The Lambda entry point for ``app``: request-id correlated logs, traces and flushed metrics."""
-
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
-    def lambda_handler(event: dict, context: Any) -> dict:
-        response = app.resolve(event, context)
-        # API Gateway's access log already records every request (by the same request id), so this
-        # line is DEBUG: ~50-90 us a request at INFO (docs/PERFORMANCE.md), ~1 us when filtered.
-        # The route template, not the path, and never the body: names and bodies stay out of logs.
-        logger.debug("Request handled", route=event.get("resource"), status=response["statusCode"])
-        return response
-
-    return lambda_handler
+    """The Lambda entry point for ``app`` (see :func:`course_service.entry.entry_point`)."""
+    return entry_point(app.resolve)

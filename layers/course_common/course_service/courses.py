@@ -1,10 +1,15 @@
 """Domain operations on courses: the rules, independent of HTTP and of DynamoDB's API."""
 
+from __future__ import annotations
+
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from course_service import repository
 from course_service.models import Course
-from course_service.schemas import CourseCreate, CourseUpdate
+
+if TYPE_CHECKING:  # only annotations: health imports this module without Pydantic
+    from course_service.schemas import CourseCreate, CourseUpdate
 
 
 def _now() -> datetime:
