@@ -55,7 +55,7 @@ def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | 
     return {
         "statusCode": int(status),
         "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(body),
+        "body": json.dumps(body, separators=(",", ":")),  # compact, as Powertools writes bodies
         "isBase64Encoded": False,
     }
 
