@@ -175,7 +175,7 @@ class LoadRun:
 
     def update(self, client: Client, rng: random.Random, name: str, deadline: float) -> None:
         """Read, PUT with If-Match, and on 412 read again and retry (bounded)."""
-        for attempt in range(MAX_ATTEMPTS):
+        for _ in range(MAX_ATTEMPTS):
             version, level = self.get(client, name)
             if version is None:
                 return

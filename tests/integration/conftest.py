@@ -4,9 +4,7 @@ process, in front of a real DynamoDB-compatible server (dynalite) on 127.0.0.1."
 import pytest
 
 from localdev.dynamodb import Dynalite
-# The server and its client live in localdev/ (the load test, `python -m localdev.load`, uses them
-# too); imported here so tests keep taking them from this conftest.
-from localdev.local_server import HttpReply, LocalServer  # noqa: F401
+from localdev.local_server import LocalServer
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from localdev.dynamodb import free_port
+from localdev.local_server import LocalServer
 from localdev.template import ROOT
-
-from .conftest import LocalServer
 
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
 

@@ -2,7 +2,6 @@
 by the service, whether API Gateway's pathParameters arrive decoded or still encoded."""
 
 import pytest
-from unit_support import course_path
 
 from course_service.schemas import course_name_from_path
 
