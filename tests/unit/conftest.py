@@ -12,7 +12,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
+from moto.core.models import botocore_stubber as moto_backend
 from unit_support import FORBIDDEN_IN_RESPONSES, TABLE_NAME, course_path
 
 from course_service import courses
@@ -141,3 +143,50 @@ def no_table():
     """moto with no courses table at all."""
     with mock_aws():
         yield
+
+
+class LateReplies:
+    """Loses DynamoDB's replies after DynamoDB applied the request, as a read timeout does.
+
+    Below botocore's retries (a ``before-send`` handler, run before moto's), so botocore retries
+    the request exactly as it would after a real timeout, and the retry meets the applied write.
+    """
+
+    def __init__(self, client):
+        self._events = client.meta.events
+        self._lost: dict[str, int] = {}
+        self._meanwhile: dict[str, object] = {}
+        self.registered: list[str] = []
+
+    def lose(self, operation: str, replies: int = 1, meanwhile=None) -> None:
+        """The next ``replies`` ``operation`` requests are applied, then their replies time out.
+
+        ``meanwhile()`` runs after each of them is applied, before botocore retries: another client's write.
+        """
+        self._lost[operation] = replies
+        self._meanwhile[operation] = meanwhile
+        event = f"before-send.dynamodb.{operation}"
+        self._events.register_first(event, self._send, unique_id=f"late-replies-{operation}")
+        self.registered.append(event)
+
+    def _send(self, request, event_name: str, **kwargs):
+        operation = event_name.rsplit(".", 1)[-1]
+        if not self._lost.get(operation):
+            return None  # moto answers
+        self._lost[operation] -= 1
+        moto_backend(event_name=event_name, request=request, **kwargs)  # DynamoDB applies it...
+        if self._meanwhile[operation] is not None:
+            self._meanwhile[operation]()
+        raise ReadTimeoutError(endpoint_url=request.url)  # ...and its reply never arrives
+
+    def remove(self) -> None:
+        for event in self.registered:
+            self._events.unregister(event, unique_id=f"late-replies-{event.rsplit('.', 1)[-1]}")
+
+
+@pytest.fixture
+def late_replies(table) -> LateReplies:
+    """Lose DynamoDB's replies to chosen operations after they were applied (see LateReplies)."""
+    late = LateReplies(Course._get_connection().connection.client)
+    yield late
+    late.remove()

@@ -70,10 +70,10 @@ def test_get_is_strongly_consistent(api, chemistry, dynamodb):
 
 @pytest.mark.parametrize(
     "if_match, condition_on",
-    [(None, {"name"}), ('"1"', {"name", "version"}), ("*", {"name"})],
+    [(None, {"name", "write_token"}), ('"1"', {"name", "version", "write_token"}), ("*", {"name", "write_token"})],
     ids=["without If-Match", "with If-Match", "If-Match *"],
 )
-def test_update_is_conditional_on_existence_and_on_the_version_only_with_if_match(
+def test_update_is_conditional_on_existence_its_own_write_token_and_on_the_version_only_with_if_match(
     api, chemistry, dynamodb, if_match, condition_on
 ):
     headers = {"If-Match": if_match} if if_match else None

@@ -25,3 +25,10 @@ class StoreUnavailable(CourseError):
     """DynamoDB is throttling, failing or out of reach: the request may succeed when retried."""
 
     message = "Service temporarily unavailable, retry later"
+
+
+class WriteOutcomeUnknown(StoreUnavailable):
+    """A write was sent, but whether DynamoDB applied it cannot be known (its replies were lost, or
+    another write overtook it before the service could look). Retrying may apply it."""
+
+    message = "The write may or may not have been applied; read the course to find out"

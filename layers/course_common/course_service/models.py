@@ -21,3 +21,6 @@ class Course(Model):
     updated_at = UTCDateTimeAttribute()
     # Incremented by every write; PynamoDB adds the matching condition. The ETag is built from it.
     version = VersionAttribute()
+    # A fresh random token on every write: a write whose reply was lost and that botocore retried
+    # recognises itself in the item (course_service.repository). Never shown to clients.
+    write_token = UnicodeAttribute(null=True)

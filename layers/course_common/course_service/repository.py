@@ -3,12 +3,22 @@
 Nothing here knows HTTP; nothing above this module knows PynamoDB's or botocore's exceptions.
 """
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
 
-from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound, StoreUnavailable
+from course_service.errors import (
+    CourseAlreadyExists,
+    CourseChanged,
+    CourseNotFound,
+    StoreUnavailable,
+    WriteOutcomeUnknown,
+)
 from course_service.models import Course
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -40,20 +50,84 @@ def _is_transient(error: PynamoDBException) -> bool:
     return isinstance(error.cause, BotoCoreError) or _error_code(error) in TRANSIENT_ERROR_CODES
 
 
-def _unavailable_or_raise(error: PynamoDBException) -> None:
+def _unavailable_or_raise(error: PynamoDBException, outcome_unknown: bool = False) -> NoReturn:
+    """Transient failures become StoreUnavailable (WriteOutcomeUnknown for a write that may have
+    been applied); anything else is a bug and goes up as it is."""
     if _is_transient(error):
-        raise StoreUnavailable() from error
+        raise (WriteOutcomeUnknown if outcome_unknown else StoreUnavailable)() from error
     raise error
 
 
+def _retried(error: PynamoDBException) -> bool:
+    """Whether botocore sent the request more than once: an earlier attempt, whose reply was lost or
+    late, may have been applied. botocore records the count in the error's ``ResponseMetadata``;
+    PynamoDB re-raises DynamoDB's error from botocore's, so the chain is followed to it."""
+    cause: BaseException | None = error.cause
+    while cause is not None:
+        if isinstance(cause, ClientError) and cause.response.get("ResponseMetadata", {}).get("RetryAttempts"):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def _new_write_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _not_written_by(token: str) -> Condition:
+    """True unless this very write is already applied: a retry of it then fails instead of applying twice."""
+    return Course.write_token.does_not_exist() | (Course.write_token != token)
+
+
+def _read_or_none(name: str, outcome_unknown: bool) -> Course | None:
+    try:
+        return Course.get(name, consistent_read=True)
+    except Course.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        _unavailable_or_raise(error, outcome_unknown)
+
+
+def _read_after_refused_write(
+    name: str, token: str, began_at: datetime, retried: bool, stamp: Callable[[Course], datetime]
+) -> Course | None:
+    """Reads the course once after a write whose condition failed, to learn what really happened.
+
+    Returns what is stored (None: nothing) when that tells: the course carries this write's token
+    (an earlier attempt was applied and its reply lost), or the refusal is certain because the
+    request was sent once or what is stored (``stamp``: when it was written) predates this write.
+    Otherwise this write may have been applied and then overwritten or deleted: WriteOutcomeUnknown.
+    """
+    stored = _read_or_none(name, outcome_unknown=retried)
+    if _written_by(stored, token):
+        return stored
+    if retried and (stored is None or stamp(stored) >= began_at):
+        raise WriteOutcomeUnknown()
+    return stored
+
+
+def _written_by(course: Course | None, token: str) -> bool:
+    return course is not None and course.write_token == token
+
+
 def insert(course: Course) -> Course:
-    """Stores a new course; one conditional PutItem, so two creates of one name cannot both win."""
+    """Stores a new course; one conditional PutItem, so two creates of one name cannot both win.
+
+    If botocore had to retry, a refused condition may be this create's own earlier attempt: one
+    read tells (the write token), and the caller gets 201 for the course it did create.
+    """
+    token = course.write_token = _new_write_token()
     try:
         course.save(condition=Course.name.does_not_exist())
     except PynamoDBException as error:
-        if _error_code(error) == CONDITION_FAILED:
-            raise CourseAlreadyExists() from error
-        _unavailable_or_raise(error)
+        if _error_code(error) != CONDITION_FAILED:
+            _unavailable_or_raise(error, outcome_unknown=True)
+        if not _retried(error):
+            raise CourseAlreadyExists() from None
+        stored = _read_after_refused_write(course.name, token, course.created_at, True, lambda c: c.created_at)
+        if stored is None or not _written_by(stored, token):
+            raise CourseAlreadyExists() from None
+        return stored
     return course
 
 
@@ -65,33 +139,38 @@ def find(name: str) -> Course:
         raise CourseNotFound() from None
     except PynamoDBException as error:
         _unavailable_or_raise(error)
-        raise  # unreachable: keeps type checkers content
 
 
 def set_level(name: str, level: str, updated_at: datetime, expected_version: int | None) -> Course:
     """One conditional UpdateItem, no read first. Returns the course as stored after the write.
 
     With ``expected_version`` the write happens only if the stored version is still that one;
-    without it the last write wins. Either way the version is incremented.
+    without it the last write wins. Either way the version is incremented, once: a retry of a
+    write already applied fails its condition (the write token) and is recognised by one read.
     """
     # PynamoDB adds "version = N" and "ADD version 1" for a set version, but "version does not
     # exist" and "SET version = 1" for an unset one. For last-write-wins we want neither condition
     # nor reset, so any placeholder value (0) plus add_version_condition=False gives just ADD 1.
+    token = _new_write_token()
     course = Course(name, version=expected_version if expected_version is not None else 0)
     try:
         course.update(
-            actions=[Course.level.set(level), Course.updated_at.set(updated_at)],
-            condition=Course.name.exists(),
+            actions=[Course.level.set(level), Course.updated_at.set(updated_at), Course.write_token.set(token)],
+            condition=Course.name.exists() & _not_written_by(token),
             add_version_condition=expected_version is not None,
         )
     except PynamoDBException as error:
         if _error_code(error) != CONDITION_FAILED:
-            _unavailable_or_raise(error)
-        if expected_version is None:
+            _unavailable_or_raise(error, outcome_unknown=True)
+        retried = _retried(error)
+        if expected_version is None and not retried:
+            raise CourseNotFound() from None  # the only condition a first attempt can fail
+        # Telling "ours after all", 404 and 412 apart costs a read, on this failure path only.
+        stored = _read_after_refused_write(name, token, updated_at, retried, lambda c: c.updated_at)
+        if stored is not None and _written_by(stored, token):
+            return stored
+        if stored is None or expected_version is None:
             raise CourseNotFound() from None
-        # The condition failed: either there is no such course or it has another version.
-        # Telling them apart costs a read, on this failure path only.
-        find(name)
         raise CourseChanged() from None
     return course
 

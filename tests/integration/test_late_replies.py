@@ -1,0 +1,114 @@
+"""Late DynamoDB replies over HTTP: the local server talks to dynalite through a proxy that holds
+replies past the read timeout, so botocore retries writes dynalite already applied. Each caller
+still gets the outcome of its own request (tests/unit/test_retried_writes.py: the same under moto).
+"""
+
+import uuid
+from urllib.parse import quote
+
+import pytest
+
+from localdev.dynamodb import client
+from localdev.fault_proxy import FaultProxy
+from localdev.local_server import LocalServer
+
+TABLE = "courses-late"
+READ_TIMEOUT = 0.5  # the service's DynamoDB read timeout here; a held reply comes after it
+HELD = 1.0
+UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
+
+
+@pytest.fixture(scope="module")
+def proxy(dynalite):
+    with FaultProxy(dynalite.port) as fault_proxy:
+        yield fault_proxy
+
+
+@pytest.fixture(scope="module")
+def slow_server(proxy):
+    local = LocalServer(
+        {"DYNAMODB_ENDPOINT": proxy.endpoint, "TABLE_NAME": TABLE, "DYNAMODB_READ_TIMEOUT": str(READ_TIMEOUT)},
+        max_instances=1,
+    )
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def course(slow_server, proxy):
+    """A new course, created with no reply held; returns its name."""
+    proxy.clear()
+    name = f"late {uuid.uuid4().hex[:8]}"
+    assert slow_server.request("POST", "/courses", {"name": name, "level": "beginner"}).status == 201
+    return name
+
+
+def path_of(name: str) -> str:
+    return "/courses/" + quote(name, safe="")
+
+
+@pytest.fixture
+def stored_version(dynalite):
+    """The version dynalite holds for a course, read behind the service's back."""
+    dynamodb = client(dynalite.endpoint)
+
+    def version(name: str) -> int:
+        item = dynamodb.get_item(TableName=TABLE, Key={"name": {"S": name}}, ConsistentRead=True)["Item"]
+        return int(item["version"]["N"])
+
+    return version
+
+
+def test_a_create_whose_reply_is_late_answers_201_and_stores_one_course(slow_server, proxy):
+    name = f"late {uuid.uuid4().hex[:8]}"
+    held_before = proxy.held
+    proxy.hold_next(1, HELD)
+
+    created = slow_server.request("POST", "/courses", {"name": name, "level": "beginner"})
+
+    assert created.status == 201, created.raw
+    assert proxy.held == held_before + 1
+    read = slow_server.request("GET", path_of(name))
+    assert read.body == created.body
+    assert read.headers["etag"] == created.headers["etag"]
+
+
+def test_an_if_match_update_whose_reply_is_late_answers_200_with_the_next_etag(
+    slow_server, proxy, course, stored_version
+):
+    etag = slow_server.request("GET", path_of(course)).headers["etag"]
+    proxy.hold_next(1, HELD)
+
+    updated = slow_server.request("PUT", path_of(course), {"level": "advanced"}, {"If-Match": etag})
+
+    assert updated.status == 200, updated.raw
+    read = slow_server.request("GET", path_of(course))
+    assert read.body["level"] == "advanced"
+    assert updated.headers["etag"] == read.headers["etag"]
+    assert stored_version(course) == 2
+
+
+def test_an_unconditional_update_whose_reply_is_late_is_applied_once(slow_server, proxy, course, stored_version):
+    held_before = proxy.held
+    proxy.hold_next(1, HELD)
+
+    late = slow_server.request("PUT", path_of(course), {"level": "advanced"})
+
+    assert late.status == 200, late.raw
+    assert proxy.held == held_before + 1
+    assert stored_version(course) == 2
+    assert late.headers["etag"] == slow_server.request("GET", path_of(course)).headers["etag"]
+
+
+def test_when_every_reply_is_late_the_answer_is_503_and_says_the_outcome_is_unknown(slow_server, proxy):
+    name = f"late {uuid.uuid4().hex[:8]}"
+    proxy.hold_next(99, HELD)
+
+    reply = slow_server.request("POST", "/courses", {"name": name, "level": "beginner"})
+    proxy.clear()
+
+    assert reply.status == 503, reply.raw
+    assert reply.body == {"message": UNKNOWN_OUTCOME}
+    assert int(reply.headers["retry-after"]) > 0
+    # What the 503 warned of: dynalite applied the first attempt. A read tells the client.
+    assert slow_server.request("GET", path_of(name)).status == 200
