@@ -35,10 +35,12 @@ test: install $(SAM) $(CHECKOV) ## Every test: unit (moto), events, HTTP (dynali
 	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest
 
 # `make load DURATION=120 CLIENTS=32`: its own dynalite and local server on 127.0.0.1, stops by itself.
+# `make load FAULTS=0.05`: 5% of DynamoDB's replies held past the read timeout (localdev/fault_proxy.py).
 DURATION ?= 120
 CLIENTS ?= 16
+FAULTS ?= 0
 load: install ## Load test of the local server: rps, p50/p99, no 5xx, nothing lost (tests/ runs a short one)
-	$(PY) -m localdev.load --duration $(DURATION) --clients $(CLIENTS)
+	$(PY) -m localdev.load --duration $(DURATION) --clients $(CLIENTS) --late-replies $(FAULTS)
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -12,6 +12,13 @@ Many concurrent clients (threads, one keep-alive connection each) mix creates, r
   the versions the successful PUTs answered must be exactly 2, 3, ..., final, so the final ETag is
   1 + the number of successful PUTs, and the final level is the one the PUT of the final version set.
 
+With ``--late-replies SHARE`` (`make load FAULTS=0.05`) a proxy between the server and dynalite
+(localdev/fault_proxy.py) holds that share of DynamoDB's replies past the service's read timeout,
+so botocore retries writes DynamoDB already applied. Then a create or PUT may also answer 503
+("outcome unknown", with Retry-After), and the checks become: every 200 PUT still answered the
+version after its If-Match (no write applied twice), and each course's final version is 1 + its
+successful PUTs + at most as many as its PUTs that answered 503.
+
 It prints requests per second and p50/p99 latency per operation. By default it starts its own
 dynalite (in memory) and local server on free 127.0.0.1 ports and stops them afterwards;
 ``--port N`` targets a server already running on 127.0.0.1:N (`make run`) instead.
@@ -42,6 +49,7 @@ MAX_ATTEMPTS = 50  # an If-Match update gives up after this many 412s in a row
 REQUEST_TIMEOUT = 30.0
 # What each operation may answer; anything else is a failure (5xx always is).
 ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "verify": {200}}
+UNAVAILABLE = 503  # allowed only when DynamoDB's replies are made late (--late-replies)
 
 
 def path_of(name: str) -> str:
@@ -67,6 +75,7 @@ class Results:
     statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     created: dict[str, dict] = field(default_factory=dict)  # name -> body of the 201
     puts: list[Put] = field(default_factory=list)
+    unknown_puts: Counter = field(default_factory=Counter)  # course -> PUTs that answered 503
     retries: int = 0  # 412s answered by a fresh read and another PUT
     gave_up: int = 0
     failures: list[str] = field(default_factory=list)
@@ -80,10 +89,11 @@ class Results:
 class Client:
     """One keep-alive connection to the server; reconnects after a connection error."""
 
-    def __init__(self, port: int, results: Results):
+    def __init__(self, port: int, results: Results, unavailable_allowed: bool = False):
         self.port = port
         self.results = results
         self.connection: HTTPConnection | None = None
+        self.unavailable_allowed = unavailable_allowed
 
     def request(self, operation: str, method: str, path: str, body: dict | None = None,
                 headers: dict | None = None) -> tuple[int, dict[str, str], object]:
@@ -113,6 +123,8 @@ class Client:
         except ValueError:
             parsed = None
             self.results.fail(f"{method} {path}: {status} with a body that is not JSON")
+        if status == UNAVAILABLE and self.unavailable_allowed and reply_headers.get("retry-after"):
+            return status, reply_headers, parsed
         if status >= 500 or status not in ALLOWED[operation]:
             self.results.fail(f"{method} {path}: unexpected {status} {raw[:200]!r}")
         return status, reply_headers, parsed
@@ -130,8 +142,10 @@ def version_of(etag: str | None) -> int | None:
 
 
 class LoadRun:
-    def __init__(self, port: int, clients: int, duration: float, max_requests: int | None, seed: int | None):
+    def __init__(self, port: int, clients: int, duration: float, max_requests: int | None, seed: int | None,
+                 unavailable_allowed: bool = False):
         self.port = port
+        self.unavailable_allowed = unavailable_allowed
         self.clients = clients
         self.duration = duration
         self.max_requests = max_requests  # per client; None: only the duration bounds it
@@ -191,6 +205,10 @@ class LoadRun:
                 with self.results.lock:
                     self.results.puts.append(Put(name, version, answered, new_level))
                 return
+            if status == UNAVAILABLE:  # may or may not have been applied: the final check allows both
+                with self.results.lock:
+                    self.results.unknown_puts[name] += 1
+                return
             if status != 412:
                 return
             with self.results.lock:
@@ -202,7 +220,7 @@ class LoadRun:
 
     def client_loop(self, index: int, deadline: float) -> None:
         rng = random.Random(self.seed * 1000 + index)
-        client = Client(self.port, self.results)
+        client = Client(self.port, self.results, self.unavailable_allowed)
         try:
             # Every client does each operation once whatever the time, then a weighted mix until the
             # deadline or max_requests operations.
@@ -228,7 +246,7 @@ class LoadRun:
             client.close()
 
     def run(self) -> "Report":
-        setup, rng = Client(self.port, self.results), random.Random(self.seed)
+        setup, rng = Client(self.port, self.results, self.unavailable_allowed), random.Random(self.seed)
         try:
             hot = [self.create(setup, rng) for _ in range(max(2, self.clients // 4))]
         finally:
@@ -252,7 +270,7 @@ class LoadRun:
         lock = threading.Lock()
 
         def read(chunk: list[str]) -> None:
-            client = Client(self.port, self.results)
+            client = Client(self.port, self.results, self.unavailable_allowed)
             try:
                 for name in chunk:
                     status, headers, body = client.request("verify", "GET", path_of(name))
@@ -267,9 +285,15 @@ class LoadRun:
         return final
 
 
-def lost_updates(puts: list[Put], final: dict[str, tuple[int | None, str | None, dict | None]]) -> list[str]:
-    """Every way the successful If-Match PUTs and the final reads show a lost update."""
+def lost_updates(
+    puts: list[Put], final: dict[str, tuple[int | None, str | None, dict | None]], unknown: Counter | None = None
+) -> list[str]:
+    """Every way the successful If-Match PUTs and the final reads show a lost or doubled update.
+
+    ``unknown``: per course, the PUTs whose outcome was unknown (503): each may have been applied once.
+    """
     problems = []
+    unknown = unknown or Counter()
     by_course: dict[str, list[Put]] = defaultdict(list)
     for put in puts:
         by_course[put.course].append(put)
@@ -281,12 +305,16 @@ def lost_updates(puts: list[Put], final: dict[str, tuple[int | None, str | None,
         if version is None:
             continue  # unreadable: reported by the caller
         versions = [put.version for put in course_puts]
-        if versions != list(range(2, version + 1)):
+        unaccounted = version - 1 - len(versions)  # writes no successful PUT answered for
+        if len(set(versions)) != len(versions) or any(v > version for v in versions) or not (
+            0 <= unaccounted <= unknown[course]
+        ):
             problems.append(
-                f"{course!r}: final version {version} after {len(course_puts)} successful PUTs, which answered "
-                f"versions {versions[:20]}{'...' if len(versions) > 20 else ''}"
+                f"{course!r}: final version {version} after {len(course_puts)} successful PUTs (and "
+                f"{unknown[course]} of unknown outcome), which answered versions "
+                f"{versions[:20]}{'...' if len(versions) > 20 else ''}"
             )
-        elif course_puts and level != course_puts[-1].level:
+        elif course_puts and course_puts[-1].version == version and level != course_puts[-1].level:
             problems.append(f"{course!r}: final level {level!r}, but the last PUT set {course_puts[-1].level!r}")
     return problems
 
@@ -308,15 +336,16 @@ class Report:
         self.statuses = {operation: dict(counter) for operation, counter in results.statuses.items()}
         self.server_errors = sum(
             count for counter in results.statuses.values() for status, count in counter.items()
-            if isinstance(status, int) and status >= 500
+            if isinstance(status, int) and status >= 500 and not (status == UNAVAILABLE and run.unavailable_allowed)
         )
+        self.unavailable = sum(counter.get(UNAVAILABLE, 0) for counter in results.statuses.values())
         self.created = len(results.created)
         self.unreadable = sorted(name for name, (version, _, _) in final.items() if version is None)
         self.changed = sorted(
             name for name, (version, _, body) in final.items()
             if version is not None and (body or {}).get("created_at") != results.created[name].get("created_at")
         )
-        self.lost_updates = lost_updates(results.puts, final)
+        self.lost_updates = lost_updates(results.puts, final, results.unknown_puts)
         self.successful_puts = len(results.puts)
         self.failures = list(results.failures)
 
@@ -352,7 +381,9 @@ class Report:
         out += [
             f"If-Match updates: {self.successful_puts} succeeded, {results.retries} retried after 412, "
             f"{results.gave_up} gave up (after {MAX_ATTEMPTS} attempts or at the end of the run)",
-            f"5xx responses: {self.server_errors}",
+            f"5xx responses: {self.server_errors}"
+            + (f" (and {self.unavailable} 503 with Retry-After under late DynamoDB replies, allowed)"
+               if self.run.unavailable_allowed else ""),
             f"created courses readable afterwards: {self.created - len(self.unreadable)} of {self.created}, "
             f"{len(self.changed)} with another created_at",
             f"lost updates: {len(self.lost_updates)} (final ETag = 1 + successful PUTs on each of "
@@ -365,11 +396,43 @@ class Report:
 
 
 def run_load(port: int, clients: int = 16, duration: float = 5.0, max_requests: int | None = None,
-             seed: int | None = None) -> Report:
-    """Runs the load against 127.0.0.1:``port`` and checks the outcome; bounded by ``duration``."""
+             seed: int | None = None, unavailable_allowed: bool = False) -> Report:
+    """Runs the load against 127.0.0.1:``port`` and checks the outcome; bounded by ``duration``.
+
+    ``unavailable_allowed``: 503 with Retry-After is an allowed answer (DynamoDB is made slow).
+    """
     if clients < 1 or duration <= 0:
         raise ValueError("clients must be at least 1 and duration positive")
-    return LoadRun(port, clients, duration, max_requests, seed).run()
+    return LoadRun(port, clients, duration, max_requests, seed, unavailable_allowed).run()
+
+
+# Under --late-replies: the service's read timeout, and how long a held reply is held past it.
+FAULT_READ_TIMEOUT = 0.5
+FAULT_HOLD = 1.0
+
+
+def run_local_load(args: argparse.Namespace) -> Report:
+    """Starts dynalite (in memory), a fault proxy if asked, and the local server; runs the load."""
+    from localdev.dynamodb import Dynalite
+    from localdev.fault_proxy import FaultProxy
+    from localdev.local_server import LocalServer
+
+    with Dynalite() as dynalite, FaultProxy(dynalite.port, seed=args.seed or 0) as proxy:
+        env = {"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-load"}
+        if args.late_replies:
+            env.update(DYNAMODB_ENDPOINT=proxy.endpoint, DYNAMODB_READ_TIMEOUT=str(FAULT_READ_TIMEOUT))
+        print(f"Starting dynalite (in memory) and the local server on {HOST} ...", flush=True)
+        server = LocalServer(env, max_instances=args.max_instances)
+        try:
+            proxy.hold_share(args.late_replies, FAULT_HOLD)
+            report = run_load(server.port, args.clients, args.duration, args.max_requests, args.seed,
+                              unavailable_allowed=bool(args.late_replies))
+        finally:
+            proxy.clear()
+            server.stop()
+        if args.late_replies:
+            print(f"DynamoDB replies held past the read timeout: {proxy.held} of {proxy.replies}", flush=True)
+        return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -382,26 +445,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="warm instances per function of the server it starts (default 8)")
     parser.add_argument("--port", type=int, default=None,
                         help="a server already running on 127.0.0.1:PORT (default: start dynalite and one)")
+    parser.add_argument("--late-replies", type=float, default=0.0, metavar="SHARE",
+                        help="hold this share (0 to 1) of DynamoDB's replies past the read timeout")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.duration <= 0:
         parser.error("--clients must be at least 1 and --duration positive")
+    if not 0 <= args.late_replies <= 1 or (args.late_replies and args.port is not None):
+        parser.error("--late-replies takes a share from 0 to 1, and needs the server this command starts")
 
     if args.port is not None:
         report = run_load(args.port, args.clients, args.duration, args.max_requests, args.seed)
     else:
-        from localdev.dynamodb import Dynalite
-        from localdev.local_server import LocalServer
-
-        with Dynalite() as dynalite:
-            print(f"Starting dynalite (in memory) and the local server on {HOST} ...", flush=True)
-            server = LocalServer(
-                {"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-load"},
-                max_instances=args.max_instances,
-            )
-            try:
-                report = run_load(server.port, args.clients, args.duration, args.max_requests, args.seed)
-            finally:
-                server.stop()
+        report = run_local_load(args)
     print("\n".join(report.lines()), flush=True)
     return 0 if report.ok else 1
 
