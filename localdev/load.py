@@ -136,8 +136,10 @@ class Client:
 
 
 def version_of(etag: str | None) -> int | None:
-    if etag and len(etag) > 2 and etag[0] == etag[-1] == '"' and etag[1:-1].isdigit():
-        return int(etag[1:-1])
+    """The version inside an ETag of this service (``"<created>-<version>"``). Clients treat ETags
+    as opaque; this checker reads the version to prove that no update was lost or doubled."""
+    if etag and len(etag) > 2 and etag[0] == etag[-1] == '"' and etag[1:-1].rpartition("-")[2].isdigit():
+        return int(etag[1:-1].rpartition("-")[2])
     return None
 
 
@@ -165,7 +167,7 @@ class LoadRun:
         status, headers, body = client.request("create", "POST", "/courses", {"name": name, "level": rng.choice(LEVELS)})
         if status != 201:
             return None
-        if not isinstance(body, dict) or body.get("name") != name or headers.get("etag") != '"1"':
+        if not isinstance(body, dict) or body.get("name") != name or version_of(headers.get("etag")) != 1:
             self.results.fail(f"create {name!r}: answered {body!r} with ETag {headers.get('etag')!r}")
         with self.results.lock:
             self.results.created[name] = body
@@ -178,24 +180,25 @@ class LoadRun:
                 return None
             return rng.choice(self._known)
 
-    def get(self, client: Client, name: str) -> tuple[int | None, str | None]:
-        """(version, level) of the course as read now."""
+    def get(self, client: Client, name: str) -> tuple[str | None, str | None]:
+        """(ETag, level) of the course as read now."""
         status, headers, body = client.request("get", "GET", path_of(name))
         if status != 200:
             return None, None
         if not isinstance(body, dict) or body.get("name") != name:
             self.results.fail(f"get {name!r}: answered {body!r}")
-        return version_of(headers.get("etag")), (body or {}).get("level")
+        return headers.get("etag"), (body or {}).get("level")
 
     def update(self, client: Client, rng: random.Random, name: str, deadline: float) -> None:
         """Read, PUT with If-Match, and on 412 read again and retry (bounded)."""
         for _ in range(MAX_ATTEMPTS):
-            version, level = self.get(client, name)
-            if version is None:
+            etag, level = self.get(client, name)
+            version = version_of(etag)
+            if etag is None or version is None:
                 return
             new_level = rng.choice([other for other in LEVELS if other != level])
             status, headers, body = client.request(
-                "put", "PUT", path_of(name), {"level": new_level}, {"If-Match": f'"{version}"'}
+                "put", "PUT", path_of(name), {"level": new_level}, {"If-Match": etag}
             )
             if status == 200:
                 answered = version_of(headers.get("etag"))

@@ -23,10 +23,15 @@ EVENTS = [
     ("create_course_malformed_json.json", "CreateCourseFunction", 422),
     ("create_course_wrong_content_type.json", "CreateCourseFunction", 415),
     ("get_course.json", "GetCourseFunction", 200),
-    ("update_course_if_match.json", "UpdateCourseFunction", 200),  # If-Match: the ETag create gives
+    # A file cannot hold an ETag issued at run time (it names the creation time): "*" is the If-Match
+    # that matches; the stale ones hold ETags no course can have.
+    ("update_course_if_match.json", "UpdateCourseFunction", 200),
     ("update_course_if_match_stale.json", "UpdateCourseFunction", 412),
     ("update_course.json", "UpdateCourseFunction", 200),
     ("update_course_invalid.json", "UpdateCourseFunction", 422),
+    ("delete_course_if_match_stale.json", "DeleteCourseFunction", 412),
+    ("delete_course.json", "DeleteCourseFunction", 204),
+    ("delete_course_missing.json", "DeleteCourseFunction", 404),
 ]
 FILES = [file for file, _, _ in EVENTS]
 ROUTES_OF = {
@@ -74,7 +79,7 @@ def test_get_and_update_events_address_the_course_create_course_json_creates():
     assert not name.isascii() and " " in name, "the name should need percent-encoding"
 
     for file in FILES:
-        if file.startswith(("get_course", "update_course")) and "missing" not in file:
+        if file.startswith(("get_course", "update_course", "delete_course")) and "missing" not in file:
             assert load(file)["path"] == "/courses/" + quote(name, safe=""), file
 
 
@@ -84,6 +89,9 @@ def test_events_give_their_statuses_in_order(table, handlers):
         reply = handlers[function](load(file), LambdaContext(function_name=function))
         statuses.append((file, reply["statusCode"]))
         headers = {**(reply.get("multiValueHeaders") or {}), **{k: [v] for k, v in (reply.get("headers") or {}).items()}}
+        if reply["statusCode"] == 204:
+            assert not reply.get("body") and "Content-Type" not in headers, file
+            continue
         assert headers["Content-Type"] == ["application/json"], file
         assert isinstance(json.loads(reply["body"]), dict), file
 

@@ -24,6 +24,8 @@ def test_every_documented_error_body_is_json_with_a_message():
     for operations in DOCUMENT["paths"].values():
         for operation in operations.values():
             for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
                 schema = response["content"]["application/json"]["schema"]
                 if int(status) >= 400 and schema["$ref"].split("/")[-1] != "HealthResponse":
                     target = DOCUMENT["components"]["schemas"][schema["$ref"].split("/")[-1]]
@@ -37,3 +39,10 @@ def test_readme_api_reference_names_every_route_and_documented_status():
             assert f"### `{method.upper()} {path}`" in readme
             for status in operation["responses"]:
                 assert re.search(rf"\b{status}\b", readme), (method, path, status)
+
+
+def test_a_204_documents_no_content():
+    for operations in DOCUMENT["paths"].values():
+        for operation in operations.values():
+            if "204" in operation["responses"]:
+                assert operation["responses"]["204"]["content"] == {}

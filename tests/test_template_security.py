@@ -53,6 +53,7 @@ def authorizers(overrides=None) -> dict[str, str]:
 def test_writes_need_iam_and_reads_are_public_by_default():
     assert RESOURCES["CourseApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
     assert authorizers() == {"POST /courses": "AWS_IAM", "PUT /courses/{name}": "AWS_IAM",
+                             "DELETE /courses/{name}": "AWS_IAM",
                              "GET /courses/{name}": "NONE", "GET /health": "NONE",
                              "GET /docs": "NONE", "GET /openapi.json": "NONE"}
 

@@ -14,7 +14,7 @@ from course_service.api import (
     course_success,
     create_app,
     documented_errors,
-    expected_version,
+    expected_revision,
     handler_for,
 )
 from course_service.entry import metrics, tracer
@@ -41,7 +41,7 @@ app = create_app()
 def update_course(
     name: str, change: CourseUpdate, if_match: Annotated[str | None, Header(alias="If-Match")] = None
 ) -> Response[CourseResponse]:
-    updated = courses.change_level(course_name(name), change, expected_version(if_match))
+    updated = courses.change_level(course_name(name), change, expected_revision(if_match))
     metrics.add_metric(name="CourseUpdated", unit=MetricUnit.Count, value=1)
     return course_response(updated)
 

@@ -111,9 +111,9 @@ def test_health_is_ok_when_the_table_answers(server):
 
 def test_unknown_routes_and_methods_answer_json(server):
     assert server.request("GET", "/nowhere").status == 404
-    wrong_method = server.request("DELETE", path_of("x"))
+    wrong_method = server.request("PATCH", path_of("x"))
     assert wrong_method.status == 405
-    assert set(wrong_method.headers["allow"].split(", ")) == {"GET", "PUT"}
+    assert set(wrong_method.headers["allow"].split(", ")) == {"GET", "PUT", "DELETE"}
     assert server.request("GET", "/courses/").status == 404  # empty name segment
 
 
@@ -180,3 +180,26 @@ def test_service_recovers_when_dynamodb_comes_back(tmp_path):
             assert server.request("GET", "/courses/Back").status == 200
     finally:
         server.stop()
+
+
+def test_racing_deletes_of_one_course_give_one_204_and_404s(server):
+    name = unique("doomed")
+    assert server.request("POST", "/courses", {"name": name, "level": "beginner"}).status == 201
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: server.request("DELETE", path_of(name)).status, range(8)))
+
+    assert statuses == [204] + [404] * 7
+    assert server.request("GET", path_of(name)).status == 404
+
+
+def test_an_etag_kept_from_a_deleted_course_does_not_match_the_course_created_again(server):
+    name = unique("reborn")
+    old = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+    assert server.request("DELETE", path_of(name)).status == 204
+    new = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+
+    assert new != old
+    assert server.request("PUT", path_of(name), {"level": "advanced"}, {"If-Match": old}).status == 412
+    assert server.request("DELETE", path_of(name), headers={"If-Match": old}).status == 412
+    assert server.request("DELETE", path_of(name), headers={"If-Match": new}).status == 204

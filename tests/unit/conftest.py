@@ -8,20 +8,28 @@ stack trace, library name, table name or AWS identifier anywhere in the body or 
 
 import itertools
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core.models import botocore_stubber as moto_backend
-from unit_support import FORBIDDEN_IN_RESPONSES, TABLE_NAME, course_path
+from unit_support import CLOCK_START, FORBIDDEN_IN_RESPONSES, TABLE_NAME, course_path
 
 from course_service import courses
 from course_service.models import Course
 
 
+NO_BODY = (204, 304)
+
+
 def assert_clean_json(reply) -> None:
+    if reply.status in NO_BODY:  # no content at all: no body, and no Content-Type to describe one
+        assert not reply.raw.get("body") and "content-type" not in reply.headers, reply.raw
+        leaked = [word for word in FORBIDDEN_IN_RESPONSES if word.lower() in json.dumps(reply.headers).lower()]
+        assert not leaked, f"the response contains {leaked}: {reply.raw}"
+        return
     content_type = reply.headers.get("content-type", "")
     assert content_type.split(";")[0].strip() == "application/json", f"Content-Type is {content_type!r}"
     assert isinstance(reply.body, dict), f"the body is not a JSON object: {reply.raw.get('body')!r}"
@@ -72,6 +80,17 @@ def put(api):
 
 
 @pytest.fixture
+def delete(api):
+    """Deletes a course through the handler."""
+
+    def delete_course(name: str, if_match: str | None = None, **options):
+        headers = {"If-Match": if_match} if if_match is not None else None
+        return api("DELETE", "/courses/{name}", course_path(name), headers=headers, **options)
+
+    return delete_course
+
+
+@pytest.fixture
 def stored(table):
     """What the table holds, read with boto3 behind the service's back: {name: item}."""
     deserializer = TypeDeserializer()
@@ -85,12 +104,11 @@ def stored(table):
 
 @pytest.fixture
 def clock(monkeypatch) -> list[datetime]:
-    """The service's clock: 2024-05-01T12:00:00Z, one second later at every reading.
+    """The service's clock: CLOCK_START (2024-05-01T12:00:00Z), one second later at every reading.
 
     Returns the list of the times handed out so far, oldest first.
     """
-    start = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
-    ticks = (start + timedelta(seconds=n) for n in itertools.count())
+    ticks = (CLOCK_START + timedelta(seconds=n) for n in itertools.count())
     issued: list[datetime] = []
 
     def now() -> datetime:

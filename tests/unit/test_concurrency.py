@@ -1,5 +1,6 @@
 """Parallel writes: 16 creates of one name give exactly one success and fifteen CourseAlreadyExists;
-16 conditional level changes from the same version give exactly one success and fifteen CourseChanged.
+16 conditional level changes from the same version give exactly one success and fifteen CourseChanged;
+16 deletes of one course give exactly one success and fifteen CourseNotFound.
 
 The race lives in the table: many Lambda instances write one item at once, and the conditional
 writes alone must decide. So the domain operations race here, on threads. The handlers do not: a
@@ -19,7 +20,8 @@ import pytest
 from unit_support import ROUTES, TABLE_NAME
 
 from course_service import courses
-from course_service.errors import CourseAlreadyExists, CourseChanged
+from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound
+from course_service.models import Revision
 from course_service.schemas import CourseCreate, CourseUpdate
 from localdev.runtime import LambdaContext, api_event, load_module
 
@@ -34,7 +36,7 @@ def atomic_items(monkeypatch):
     from moto.dynamodb.models import DynamoDBBackend
 
     lock = threading.RLock()
-    for name in ("put_item", "update_item", "get_item"):
+    for name in ("put_item", "update_item", "get_item", "delete_item"):
         original = getattr(DynamoDBBackend, name)
 
         def atomic(*args, _original=original, **kwargs):
@@ -52,7 +54,7 @@ def in_parallel(operation: Callable[[], object]) -> list[str]:
         start.wait()
         try:
             operation()
-        except (CourseAlreadyExists, CourseChanged) as refused:
+        except (CourseAlreadyExists, CourseChanged, CourseNotFound) as refused:
             return type(refused).__name__
         return "ok"
 
@@ -68,13 +70,25 @@ def test_parallel_creates_of_one_name_give_one_success_and_conflicts(table, atom
 
 
 def test_parallel_changes_from_one_version_give_one_success_and_refusals(table, atomic_items, stored):
-    version = courses.create(CourseCreate(name="Race", level="beginner")).version
+    created = courses.create(CourseCreate(name="Race", level="beginner"))
+    version = created.version
 
-    outcomes = in_parallel(lambda: courses.change_level("Race", CourseUpdate(level="advanced"), version))
+    outcomes = in_parallel(
+        lambda: courses.change_level("Race", CourseUpdate(level="advanced"), Revision(created.created_at, version))
+    )
 
     assert sorted(outcomes) == ["CourseChanged"] * (PARALLEL - 1) + ["ok"]
     assert stored()["Race"]["level"] == "advanced"
     assert courses.get("Race").version == version + 1
+
+
+def test_parallel_deletes_of_one_course_give_one_success_and_not_found(table, atomic_items, stored):
+    courses.create(CourseCreate(name="Race", level="beginner"))
+
+    outcomes = in_parallel(lambda: courses.delete("Race"))
+
+    assert sorted(outcomes) == ["CourseNotFound"] * (PARALLEL - 1) + ["ok"]
+    assert stored() == {}
 
 
 def test_resolvers_in_one_process_share_the_request_being_resolved(table):

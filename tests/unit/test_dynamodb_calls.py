@@ -5,6 +5,7 @@ to tell 412 from 404), health one DescribeTable. Counted on the client PynamoDB 
 import re
 
 import pytest
+from unit_support import FIRST_ETAG
 
 VALID_CREATE = {"name": "Biology", "level": "beginner"}
 CASES = {
@@ -14,7 +15,7 @@ CASES = {
     "get of a missing course": (("GET", "/courses/{name}", "/courses/Biology"), ["GetItem"]),
     "update": (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), ["UpdateItem"]),
     "update with If-Match": (
-        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"1"'}),
+        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}),
         ["UpdateItem"],
     ),
     "update of a missing course": (("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}), ["UpdateItem"]),
@@ -23,7 +24,7 @@ CASES = {
         ["UpdateItem", "GetItem"],
     ),
     "update with If-Match of a missing course": (
-        ("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}, {"If-Match": '"1"'}),
+        ("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}, {"If-Match": FIRST_ETAG}),
         ["UpdateItem", "GetItem"],
     ),
     "health": (("GET", "/health"), ["DescribeTable"]),
@@ -33,8 +34,8 @@ CASES = {
 
 
 @pytest.fixture
-def chemistry(create, dynamodb):
-    """The course "Chemistry" exists (version 1), and the spy has seen no call yet."""
+def chemistry(create, dynamodb, clock):
+    """The course "Chemistry" exists (ETag FIRST_ETAG), and the spy has seen no call yet."""
     create("Chemistry", "beginner")
     dynamodb.calls.clear()
 
@@ -70,10 +71,14 @@ def test_get_is_strongly_consistent(api, chemistry, dynamodb):
 
 @pytest.mark.parametrize(
     "if_match, condition_on",
-    [(None, {"name", "write_token"}), ('"1"', {"name", "version", "write_token"}), ("*", {"name", "write_token"})],
+    [
+        (None, {"name", "write_token"}),
+        (FIRST_ETAG, {"name", "created_at", "version", "write_token"}),
+        ("*", {"name", "write_token"}),
+    ],
     ids=["without If-Match", "with If-Match", "If-Match *"],
 )
-def test_update_is_conditional_on_existence_its_own_write_token_and_on_the_version_only_with_if_match(
+def test_update_is_conditional_on_existence_its_own_write_token_and_on_the_revision_only_with_if_match(
     api, chemistry, dynamodb, if_match, condition_on
 ):
     headers = {"If-Match": if_match} if if_match else None

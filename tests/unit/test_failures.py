@@ -3,7 +3,7 @@ unexpected gives 500 {"message": "Internal server error"} (logged: see test_obse
 response shows what went wrong inside (the ``api`` fixture checks every body and header for that)."""
 
 import pytest
-from unit_support import PERMANENT_ERRORS, TRANSIENT_ERRORS
+from unit_support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
 
 from course_service import courses
 
@@ -13,7 +13,7 @@ REQUESTS = {
     "get": (("GET", "/courses/{name}", "/courses/Chemistry"), "GetItem"),
     "update": (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), "UpdateItem"),
     "update with If-Match": (
-        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"1"'}),
+        ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}),
         "UpdateItem",
     ),
     "stale If-Match, in the read after the refused write": (
@@ -29,8 +29,8 @@ def explode(*args, **kwargs):
 
 
 @pytest.fixture
-def chemistry(create, stored) -> dict:
-    """Creates the course "Chemistry"; returns the table's items then."""
+def chemistry(create, stored, clock) -> dict:
+    """Creates the course "Chemistry" (its ETag: FIRST_ETAG); returns the table's items then."""
     create("Chemistry", "beginner")
     return stored()
 
@@ -54,7 +54,7 @@ def test_dynamodb_throttling_or_unavailability_gives_503_with_retry_after(
 @pytest.mark.parametrize("request_args, expected", [
     (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), 201),
     (("GET", "/courses/{name}", "/courses/Chemistry"), 200),
-    (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"1"'}), 200),
+    (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}), 200),
 ], ids=["create", "get", "update with If-Match"])
 def test_the_same_request_succeeds_once_the_fault_clears(api, chemistry, dynamodb, request_args, expected, make_error):
     for operation in ("PutItem", "GetItem", "UpdateItem"):

@@ -5,7 +5,12 @@ without If-Match the last write wins."""
 import pytest
 from unit_support import COURSE_FIELDS, timestamp
 
-from course_service.api import UNMATCHABLE_VERSION, expected_version
+from datetime import datetime, timezone
+
+from course_service.api import UNMATCHABLE, etag, expected_revision
+from course_service.models import Course, Revision
+
+CREATED = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
 
 
 def test_put_answers_200_with_the_updated_course_and_a_new_etag(create, put, get, clock):
@@ -33,7 +38,7 @@ def test_every_put_gives_a_new_etag_and_a_later_updated_at(create, put, clock):
     assert {reply.body["created_at"] for reply in replies} == {created.body["created_at"]}
 
 
-@pytest.mark.parametrize("if_match", [None, '"1"', "*"])
+@pytest.mark.parametrize("if_match", [None, '"18f3b2f1a2b-1"', "*"])
 def test_put_on_a_missing_course_is_404_and_creates_nothing(create, put, stored, if_match):
     create("Physics")
 
@@ -84,6 +89,9 @@ UNMATCHABLE_IF_MATCH = {
     "weak form of the current ETag": lambda etag: f"W/{etag}",
     "the current ETag unquoted": lambda etag: etag.strip('"'),
     "another ETag": lambda etag: '"999"',
+    "the version alone, as ETags were once": lambda etag: '"1"',
+    "another incarnation": lambda etag: '"1' + etag[1:],
+    "upper-case hex": lambda etag: etag.upper(),
     "empty ETag": lambda etag: '""',
     "garbage": lambda etag: "garbage",
     "quoted garbage": lambda etag: '"abc"',
@@ -114,38 +122,40 @@ def test_without_if_match_the_last_write_wins(create, put, get):
     assert get("Physics").body["level"] == "intermediate"
 
 
-@pytest.mark.parametrize(
-    "if_match, version",
-    [
-        (None, None),  # no If-Match: any current course
-        ("*", None),
-        (" * ", None),
-        ('"1"', 1),
-        ('"42"', 42),
-        (' "7" ', 7),
-    ],
-)
-def test_expected_version_of_a_usable_if_match(if_match, version):
-    assert expected_version(if_match) == version
+def test_an_etag_names_the_revision_it_was_issued_for():
+    course = Course("Physics", level="beginner", created_at=CREATED, updated_at=CREATED, version=7)
+
+    assert expected_revision(etag(course)) == Revision(CREATED, 7)
+    assert expected_revision(f" {etag(course)} ") == Revision(CREATED, 7)
+
+
+@pytest.mark.parametrize("if_match", [None, "*", " * "])
+def test_no_if_match_or_a_star_asks_for_any_current_course(if_match):
+    assert expected_revision(if_match) is None
 
 
 @pytest.mark.parametrize(
     "if_match",
     [
-        'W/"1"',
-        '"1", "2"',
-        "1",
+        'W/"18f3b2f1a2b-1"',
+        '"18f3b2f1a2b-1", "18f3b2f1a2b-2"',
+        "18f3b2f1a2b-1",
+        '"1"',
         '""',
         '"',
         '"abc"',
-        '"-1"',
-        '"1.0"',
+        '"18f3b2f1a2b--1"',
+        '"18f3b2f1a2b-1.0"',
         '"*"',
         "",
-        '"01"',  # not an ETag this service issues: strong comparison is character by character
-        '"\u00b2"',  # SUPERSCRIPT TWO: str.isdigit() says yes, int() says no
-        '"\u0661"',  # ARABIC-INDIC DIGIT ONE: str.isdigit() says yes, int() makes it 1
+        '"018f3b2f1a2b-1"',  # not an ETag this service issues: strong comparison is character by character
+        '"18f3b2f1a2b-01"',
+        '"18F3B2F1A2B-1"',
+        '"18f3b2f1a2b-0"',
+        '"18f3b2f1a2b-\u00b2"',  # SUPERSCRIPT TWO: str.isdigit() says yes, int() says no
+        '"18f3b2f1a2b-\u0661"',  # ARABIC-INDIC DIGIT ONE: str.isdigit() says yes, int() makes it 1
+        '"11111111111111111-1"',  # more microseconds than any date a course can have
     ],
 )
-def test_expected_version_of_an_if_match_that_can_never_match(if_match):
-    assert expected_version(if_match) == UNMATCHABLE_VERSION
+def test_expected_revision_of_an_if_match_that_can_never_match(if_match):
+    assert expected_revision(if_match) == UNMATCHABLE

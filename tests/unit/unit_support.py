@@ -1,7 +1,7 @@
 """Plain helpers and constants shared by the unit tests (fixtures live in conftest.py)."""
 
 import os
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from botocore.exceptions import (
@@ -12,6 +12,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from course_service.api import etag
+from course_service.models import Course
 from localdev import template
 
 ROUTES = {(route.method, route.resource): route for route in template.routes()}
@@ -27,6 +29,11 @@ FORBIDDEN_IN_RESPONSES = ("Traceback", "pynamodb", "botocore", "boto3", "pydanti
 # Injected DynamoDB errors carry internals in their text, so a response that leaks them is caught.
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE_NAME}"
 ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com"
+
+
+# The first time the ``clock`` fixture hands out, and the ETag of a course created then.
+CLOCK_START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+FIRST_ETAG = etag(Course("any", created_at=CLOCK_START, version=1))
 
 
 def course_path(name: str) -> str:

@@ -5,6 +5,8 @@ Handlers build their app with :func:`create_app`, declare their routes, and expo
 and traces: in :mod:`course_service.entry`).
 """
 
+import re
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +25,7 @@ from course_service.errors import (
     CourseNotFound,
     StoreUnavailable,
 )
-from course_service.models import Course
+from course_service.models import Course, Revision
 from course_service.schemas import (
     CourseResponse,
     ErrorResponse,
@@ -38,9 +40,14 @@ STATUS_OF_ERROR = {
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 CONFLICTS = (CourseAlreadyExists, CourseChanged)
-# If-Match names no version we ever store (they start at 1): the conditional write then fails,
-# which is the answer RFC 9110 asks for when no current ETag matches.
-UNMATCHABLE_VERSION = 0
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+# An If-Match that names no revision we ever store (versions start at 1): the conditional write then
+# fails, which is the answer RFC 9110 asks for when no current ETag matches.
+UNMATCHABLE = Revision(EPOCH, 0)
+# The ETags this service issues, exactly: creation time in microseconds (hex) and version, no
+# leading zeros. Strong comparison is character by character, so nothing else can match.
+ISSUED_ETAG = re.compile(r'"([1-9a-f][0-9a-f]{0,15})-([1-9][0-9]{0,17})"')
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -108,24 +115,24 @@ def _body_problem(event: Any) -> list[dict[str, Any]] | None:
 
 
 def etag(course: Course) -> str:
-    return f'"{course.version}"'
+    """Strong and opaque to clients; names the incarnation (creation time) and the version, so an
+    ETag kept from a deleted course never matches the course created later under the same name."""
+    created = (course.created_at - EPOCH) // MICROSECOND
+    return f'"{created:x}-{course.version}"'
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version an ``If-Match`` header asks for; None when any current course will do.
+def expected_revision(if_match: str | None) -> Revision | None:
+    """The revision an ``If-Match`` header asks for; None when any current course will do.
 
-    One strong ETag as this service issues them (``"3"``) or ``*``. Anything else (a weak ETag,
-    a list, garbage) can never match, so the write is refused with 412 (or 404 if there is no course).
+    One strong ETag as this service issues them, or ``*``. Anything else (a weak ETag, a list,
+    garbage) can never match, so the write is refused with 412 (or 404 if there is no course).
     """
     if if_match is None or if_match.strip() == "*":
         return None
-    tag = if_match.strip()
-    opaque = tag[1:-1] if len(tag) > 2 and tag[0] == tag[-1] == '"' else ""
-    # Strong comparison is character by character: "01" is not the ETag "1". Past 18 digits no
-    # version of ours (DynamoDB would also refuse the number in a condition past 38).
-    if opaque.isascii() and opaque.isdigit() and len(opaque) <= 18 and opaque == str(int(opaque)):
-        return int(opaque)
-    return UNMATCHABLE_VERSION
+    issued = ISSUED_ETAG.fullmatch(if_match.strip())
+    if issued is None:
+        return UNMATCHABLE
+    return Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2]))
 
 
 def course_name(path_segment: str) -> str:

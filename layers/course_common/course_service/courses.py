@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from course_service import repository
-from course_service.models import Course
+from course_service.models import Course, Revision
 
 if TYPE_CHECKING:  # only annotations: health imports this module without Pydantic
     from course_service.schemas import CourseCreate, CourseUpdate
@@ -26,13 +26,19 @@ def get(name: str) -> Course:
     return repository.find(name)
 
 
-def change_level(name: str, change: CourseUpdate, expected_version: int | None = None) -> Course:
+def change_level(name: str, change: CourseUpdate, expected: Revision | None = None) -> Course:
     """Sets a course's level. Never creates: CourseNotFound if there is no such course.
 
-    ``expected_version`` (from If-Match) makes the change conditional: CourseChanged if the course
-    was written since.
+    ``expected`` (from If-Match) makes the change conditional: CourseChanged if the course was
+    written (or deleted and created again) since.
     """
-    return repository.set_level(name, change.level, _now(), expected_version)
+    return repository.set_level(name, change.level, _now(), expected)
+
+
+def delete(name: str, expected: Revision | None = None) -> None:
+    """Deletes a course; CourseNotFound if there is none, CourseChanged if ``expected`` (from
+    If-Match) is not the stored revision."""
+    repository.remove(name, expected, _now())
 
 
 def check_store() -> None:

@@ -1,5 +1,8 @@
 """The DynamoDB item, declared once. The table itself is declared in ``template.yaml``."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.models import Model
 
@@ -24,3 +27,14 @@ class Course(Model):
     # A fresh random token on every write: a write whose reply was lost and that botocore retried
     # recognises itself in the item (course_service.repository). Never shown to clients.
     write_token = UnicodeAttribute(null=True)
+
+
+class Revision(NamedTuple):
+    """One write of one incarnation of a course: what an ETag names (``course_service.api.etag``).
+
+    The creation time tells incarnations of a name apart (a course deleted and created again starts
+    at version 1 again), the version the writes of one incarnation.
+    """
+
+    created_at: datetime
+    version: int

@@ -19,7 +19,7 @@ from course_service.errors import (
     StoreUnavailable,
     WriteOutcomeUnknown,
 )
-from course_service.models import Course
+from course_service.models import Course, Revision
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # Error codes after which the same request may succeed later: throttling and server-side faults.
@@ -89,7 +89,7 @@ def _read_or_none(name: str, outcome_unknown: bool) -> Course | None:
 
 
 def _read_after_refused_write(
-    name: str, token: str, began_at: datetime, retried: bool, stamp: Callable[[Course], datetime]
+    name: str, token: str | None, began_at: datetime, retried: bool, stamp: Callable[[Course], datetime]
 ) -> Course | None:
     """Reads the course once after a write whose condition failed, to learn what really happened.
 
@@ -106,8 +106,8 @@ def _read_after_refused_write(
     return stored
 
 
-def _written_by(course: Course | None, token: str) -> bool:
-    return course is not None and course.write_token == token
+def _written_by(course: Course | None, token: str | None) -> bool:
+    return course is not None and token is not None and course.write_token == token
 
 
 def insert(course: Course) -> Course:
@@ -141,10 +141,15 @@ def find(name: str) -> Course:
         _unavailable_or_raise(error)
 
 
-def set_level(name: str, level: str, updated_at: datetime, expected_version: int | None) -> Course:
+def _is_revision(expected: Revision) -> Condition:
+    """The stored course is that revision (PynamoDB adds the version's own condition)."""
+    return Course.created_at == expected.created_at
+
+
+def set_level(name: str, level: str, updated_at: datetime, expected: Revision | None) -> Course:
     """One conditional UpdateItem, no read first. Returns the course as stored after the write.
 
-    With ``expected_version`` the write happens only if the stored version is still that one;
+    With ``expected`` the write happens only if the stored course is still that revision;
     without it the last write wins. Either way the version is incremented, once: a retry of a
     write already applied fails its condition (the write token) and is recognised by one read.
     """
@@ -152,27 +157,48 @@ def set_level(name: str, level: str, updated_at: datetime, expected_version: int
     # exist" and "SET version = 1" for an unset one. For last-write-wins we want neither condition
     # nor reset, so any placeholder value (0) plus add_version_condition=False gives just ADD 1.
     token = _new_write_token()
-    course = Course(name, version=expected_version if expected_version is not None else 0)
+    condition = Course.name.exists() & _not_written_by(token)
+    if expected is not None:
+        condition &= _is_revision(expected)
+    course = Course(name, version=expected.version if expected is not None else 0)
     try:
         course.update(
             actions=[Course.level.set(level), Course.updated_at.set(updated_at), Course.write_token.set(token)],
-            condition=Course.name.exists() & _not_written_by(token),
-            add_version_condition=expected_version is not None,
+            condition=condition,
+            add_version_condition=expected is not None,
         )
     except PynamoDBException as error:
         if _error_code(error) != CONDITION_FAILED:
             _unavailable_or_raise(error, outcome_unknown=True)
         retried = _retried(error)
-        if expected_version is None and not retried:
+        if expected is None and not retried:
             raise CourseNotFound() from None  # the only condition a first attempt can fail
         # Telling "ours after all", 404 and 412 apart costs a read, on this failure path only.
         stored = _read_after_refused_write(name, token, updated_at, retried, lambda c: c.updated_at)
         if stored is not None and _written_by(stored, token):
             return stored
-        if stored is None or expected_version is None:
+        if stored is None or expected is None:
             raise CourseNotFound() from None
         raise CourseChanged() from None
     return course
+
+
+def remove(name: str, expected: Revision | None, began_at: datetime) -> None:
+    """One conditional DeleteItem: the course must exist (and, with ``expected``, still be that
+    revision). A retried delete that finds nothing cannot know whose delete removed it:
+    WriteOutcomeUnknown. ``began_at``: when the request began, to judge what a read finds."""
+    course = Course(name) if expected is None else Course(name, version=expected.version)
+    condition = Course.name.exists() if expected is None else Course.name.exists() & _is_revision(expected)
+    try:
+        course.delete(condition=condition, add_version_condition=expected is not None)
+    except PynamoDBException as error:
+        if _error_code(error) != CONDITION_FAILED:
+            _unavailable_or_raise(error, outcome_unknown=True)
+        retried = _retried(error)
+        if expected is None and not retried:
+            raise CourseNotFound() from None
+        stored = _read_after_refused_write(name, None, began_at, retried, lambda c: c.created_at)
+        raise (CourseNotFound if stored is None else CourseChanged)() from None
 
 
 def ping() -> None:

@@ -1,0 +1,34 @@
+"""DELETE /courses/{name}: deletes a course, optionally conditional on If-Match."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.metrics import MetricUnit
+
+from course_service import courses
+from course_service.api import course_name, create_app, documented_errors, expected_revision, handler_for
+from course_service.entry import metrics, tracer
+
+app = create_app()
+
+
+@app.delete(
+    "/courses/<name>",
+    summary="Delete a course",
+    responses={
+        int(HTTPStatus.NO_CONTENT): {"description": "Deleted; no body", "content": {}},
+        **documented_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.UNPROCESSABLE_ENTITY),
+    },
+)
+@tracer.capture_method
+def delete_course(name: str, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    # No return annotation: Powertools would document a JSON body for the 204 (Response[None] gives
+    # "content: application/json, type null"), and a 204 has no content.
+    courses.delete(course_name(name), expected_revision(if_match))
+    metrics.add_metric(name="CourseDeleted", unit=MetricUnit.Count, value=1)
+    return Response(HTTPStatus.NO_CONTENT)
+
+
+lambda_handler = handler_for(app)
