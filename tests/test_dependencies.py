@@ -1,5 +1,6 @@
 """Dependencies: pyproject.toml declares them, hashed locks pin them, and no file names a package index."""
 
+import json
 import re
 import subprocess
 import sys
@@ -79,3 +80,11 @@ def test_layer_requirements_pin_exactly_what_the_main_lock_resolved():
     assert _pins(LAYER_REQUIREMENTS) == _pins(MAIN_LOCK), "run `make requirements`"
     assert {"aws-lambda-powertools", "pydantic", "pynamodb"} <= set(_pins(LAYER_REQUIREMENTS))
 
+
+def test_the_npm_lock_records_integrity_hashes_but_no_download_url():
+    npmrc = (ROOT / ".npmrc").read_text()
+    assert re.search(r"^omit-lockfile-registry-resolved\s*=\s*true\s*$", npmrc, re.M)
+    packages = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    installed = {path: entry for path, entry in packages.items() if path}
+    assert installed and all(entry.get("integrity", "").startswith("sha512-") for entry in installed.values())
+    assert not [path for path, entry in installed.items() if "resolved" in entry]
