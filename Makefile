@@ -1,23 +1,26 @@
 # Course Service. The two commands a newcomer needs: `make run` and `make test`.
-# Every target installs what it needs first: Poetry, the SAM CLI and checkov each in their own
+# Every target installs what it needs first: pip-tools, the SAM CLI and checkov each in their own
 # tool environment under .tools/ (the SAM CLI and checkov pin their own boto3, pydantic, ..., so
-# they must not share the application's), the application's dependencies in .venv/ (poetry.lock),
-# dynalite in node_modules/ (package-lock.json).
+# they must not share the application's), the application's dependencies in .venv/
+# (requirements-dev.lock, hashes checked), dynalite in node_modules/ (package-lock.json).
+# Both come from whatever index pip and npm are configured to use: the locks record none.
 
 SHELL := /bin/bash
 PYTHON ?= python3
-POETRY_VERSION := 2.5.1
-POETRY_EXPORT_VERSION := 1.10.1
+PIP_TOOLS_VERSION := 7.6.2
+PIP_VERSION := 26.3
 SAM_CLI_VERSION := 1.170.0
 CHECKOV_VERSION := 3.3.30
 
 TOOLS := .tools
-POETRY := $(TOOLS)/poetry/bin/poetry
+PIP_COMPILE := $(TOOLS)/pip-tools/bin/pip-compile
+PIP_SYNC := $(TOOLS)/pip-tools/bin/pip-sync
 SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 VENV := .venv
 PY := $(VENV)/bin/python
-export POETRY_VIRTUALENVS_IN_PROJECT := true
+MAIN_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
 export SAM_CLI_TELEMETRY := 0
 
 # `sam build` runs pip with the runtime's Python (python3.13): a pyenv install, else one on PATH
@@ -26,7 +29,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: run test load install build validate deploy deploy-only doctor requirements openapi clean bench
+.PHONY: run test load install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
 	$(PY) -m localdev
@@ -70,17 +73,29 @@ doctor: ## What this machine has and lacks, with the fix for each
 openapi: install ## Regenerate openapi.json from the handlers (a test fails when it is stale)
 	$(PY) -m localdev.openapi
 
-# The layer's pins, regenerated from poetry.lock (tests/test_template.py checks they agree).
-requirements: $(POETRY)
-	$(POETRY) export --only main --without-hashes -f requirements.txt | grep -v '^--' | sed '/^$$/d' \
-		> layers/course_common/requirements.txt
+# pyproject.toml declares the dependencies; pip-compile resolves them (for the Python running it) into
+# the locks: every file's sha256 for each pin, and no index or find-links line, so installs use pip's
+# own configuration. It keeps the pins already locked unless told otherwise: LOCK_ARGS=--upgrade.
+# The dev lock is constrained by the main one, so the tests run the versions the layer ships.
+LOCK_ARGS ?=
+COMPILE = $(PIP_COMPILE) --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(PIP_COMPILE) ## Resolve pyproject.toml into requirements.lock and requirements-dev.lock, then the layer's pins
+	$(COMPILE) --output-file $(MAIN_LOCK) pyproject.toml
+	$(COMPILE) --extra dev --constraint $(MAIN_LOCK) --output-file $(DEV_LOCK) pyproject.toml
+	$(MAKE) requirements
+
+# The layer's pins: the main lock's, without hashes (sam build's pip fetches the arm64 files).
+# tests/test_dependencies.py checks they agree.
+requirements:
+	grep -E '^[A-Za-z0-9]' $(MAIN_LOCK) | sed 's/ *\\$$//' > layers/course_common/requirements.txt
 
 clean:
 	rm -rf .aws-sam $(VENV) $(TOOLS) node_modules
 
-$(POETRY):
-	$(PYTHON) -m venv $(TOOLS)/poetry
-	$(TOOLS)/poetry/bin/pip install --quiet "poetry==$(POETRY_VERSION)" "poetry-plugin-export==$(POETRY_EXPORT_VERSION)"
+$(PIP_COMPILE): # and pip-sync beside it
+	$(PYTHON) -m venv $(TOOLS)/pip-tools
+	$(TOOLS)/pip-tools/bin/pip install --quiet "pip==$(PIP_VERSION)" "pip-tools==$(PIP_TOOLS_VERSION)"
 
 $(SAM):
 	$(PYTHON) -m venv $(TOOLS)/sam
@@ -90,8 +105,11 @@ $(CHECKOV):
 	$(PYTHON) -m venv $(TOOLS)/checkov
 	$(TOOLS)/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
 
-$(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
-	$(POETRY) sync --no-root
+# pip-sync makes .venv exactly the lock (removing what it no longer pins); the hashes in the lock put
+# pip in hash-checking mode, --require-hashes says so.
+$(VENV)/.installed: $(DEV_LOCK) | $(PIP_COMPILE)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_SYNC) --quiet --python-executable $(PY) --pip-args "--require-hashes" $(DEV_LOCK)
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

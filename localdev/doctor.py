@@ -46,8 +46,8 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
         ("Node.js (dynalite)", _version(["node", "--version"]), "install Node.js 20+ with npm", True),
         ("npm", _version(["npm", "--version"]), "install npm (comes with Node.js)", True),
         (
-            "Poetry (.tools/poetry)",
-            _version([str(ROOT / ".tools/poetry/bin/poetry"), "--version"]),
+            "pip-tools (.tools/pip-tools)",
+            _version([str(ROOT / ".tools/pip-tools/bin/pip-compile"), "--version"]),
             "make install (installs it into .tools/)",
             False,
         ),
