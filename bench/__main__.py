@@ -40,9 +40,12 @@ FUNCTIONS = {
     "create_course": ("CreateCourseFunction", "create"),
     "get_course": ("GetCourseFunction", "get"),
     "update_course": ("UpdateCourseFunction", "update"),
+    "delete_course": ("DeleteCourseFunction", "delete"),
     "health": ("HealthFunction", "health"),
 }
-DYNAMODB_CALL = {"create": "PutItem", "get": "GetItem", "update": "UpdateItem", "health": "DescribeTable"}
+DYNAMODB_CALL = {"create": "PutItem", "get": "GetItem", "update": "UpdateItem", "delete": "DeleteItem",
+                 "health": "DescribeTable"}
+WARMUP = 50  # requests bench/worker.py makes before it measures (indices -WARMUP .. -1)
 
 
 def log(message: str) -> None:
@@ -79,7 +82,7 @@ class Bench:
     def _events(self) -> dict[str, dict]:
         by_function = {r.code_uri.name: r for r in routes()}
         path = {"create": "/courses", "get": "/courses/Bench%20course", "update": "/courses/Bench%20course",
-                "health": "/health"}
+                "delete": "/courses/Bench%20course", "health": "/health"}  # deletes: a seeded course each
         events = {}
         for folder, (_, kind) in FUNCTIONS.items():
             route = by_function[folder]
@@ -104,16 +107,29 @@ class Bench:
 
     def cold(self, folder: str | None, kind: str, runs: int, no_bytecode: bool = False) -> list[dict]:
         event = self.events[folder or _folder_of(kind)]
-        job = {"mode": "cold", "kind": kind, "run": "cold", "event": event,
-               "path": self.code_path(folder, layer=folder is not None), "no_bytecode": no_bytecode}
-        return [self.run(job) for _ in range(runs)]
+        results = []
+        for _ in range(runs):
+            job = {"mode": "cold", "kind": kind, "run": "cold", "event": event, "prefix": f"c{time.time_ns()}",
+                   "path": self.code_path(folder, layer=folder is not None), "no_bytecode": no_bytecode}
+            self.seed_deletes(job, [job["prefix"]], range(0, 1))
+            results.append(self.run(job))
+        return results
 
     def warm(self, folder: str, requests: int, stub: bool = True) -> dict:
         logical_id, kind = FUNCTIONS[folder]
         job = {"mode": "warm", "kind": kind, "run": f"warm{time.time_ns()}", "event": self.events[folder],
-               "path": self.code_path(folder), "requests": requests, "stub": stub,
+               "path": self.code_path(folder), "requests": requests, "stub": stub, "prefix": f"{time.time_ns()}",
+               "warmup": WARMUP,
                "app": str(self.sam / logical_id / "app.py"), "floor": str(self.workdir / "floor" / "app.py")}
+        # The worker's prefixes: w<run> for the function, f<run> for the floor (the stubbed ones replay).
+        self.seed_deletes(job, [f"w{job['prefix']}", f"f{job['prefix']}"], range(-WARMUP, requests))
         return self.run(job)
+
+    def seed_deletes(self, job: dict, prefixes: list[str], indices: range) -> None:
+        """A delete needs its course: puts every course the worker will delete (untimed, beforehand)."""
+        if job["kind"] == "delete":
+            seed_names(self.endpoint, self.table,
+                       [f"{prefix} {job['run']} {i}" for prefix in prefixes for i in indices])
 
 
 def _folder_of(kind: str) -> str:
@@ -122,15 +138,19 @@ def _folder_of(kind: str) -> str:
 
 def seed(endpoint: str, table: str, count: int, start: int = 0, threads: int = 8) -> float:
     """Puts ``count`` courses (BatchWriteItem, 25 a request, in parallel); returns seconds taken."""
+    names = [SEEDED] if start == 0 else []
+    names += [f"Course {i:06d}" for i in range(start + len(names), start + count)]
+    return seed_names(endpoint, table, names, threads)
+
+
+def seed_names(endpoint: str, table: str, names: list[str], threads: int = 8) -> float:
+    """Puts a course of each name (BatchWriteItem, 25 a request, in parallel); returns seconds taken."""
     dynamodb = client(endpoint)
     stamp = "2026-11-27T14:30:00.123456+0000"
 
     def item(name: str) -> dict:
         return {"name": {"S": name}, "level": {"S": "beginner"}, "created_at": {"S": stamp},
                 "updated_at": {"S": stamp}, "version": {"N": "1"}}
-
-    names = [SEEDED] if start == 0 else []
-    names += [f"Course {i:06d}" for i in range(start + len(names), start + count)]
 
     def write(batch: list[str]) -> None:
         pending = {table: [{"PutRequest": {"Item": item(n)}} for n in batch]}
@@ -214,14 +234,14 @@ def main(argv: list[str] | None = None) -> int:
                   for folder, (_, kind) in FUNCTIONS.items()}
         no_pyc["floor"] = bench.cold(None, "get", max(3, args.cold_runs // 3), no_bytecode=True)
         for name, runs in cold.items():
-            assert all(r["status"] in (200, 201) for r in runs), (name, [r["status"] for r in runs])
+            assert all(r["status"] in (200, 201, 204) for r in runs), (name, [r["status"] for r in runs])
 
         # 2-5. Warm latency, overhead with DynamoDB stubbed, RSS, DynamoDB calls.
         warm = {}
         for folder in FUNCTIONS:
             log(f"warm: {args.requests} requests to {folder} and to its floor, then stubbed ...")
             warm[folder] = bench.warm(folder, args.requests)
-            assert warm[folder]["statuses"] in ([200], [201]), (folder, warm[folder]["statuses"])
+            assert warm[folder]["statuses"] in ([200], [201], [204]), (folder, warm[folder]["statuses"])
 
     # 6. Artifact sizes.
     log("artifact sizes ...")

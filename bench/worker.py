@@ -46,14 +46,24 @@ def load(module_name: str, path: str):
     return module
 
 
+def course_name(job: dict, i: int, prefix: str) -> str:
+    """The course request ``i`` creates (create) or deletes (delete; bench/__main__.py seeds it)."""
+    return f"{prefix} {job['run']} {i}"
+
+
 def event_for(job: dict, i: int, prefix: str) -> dict:
-    """The job's event; creates get a new name each time, updates alternate the level."""
+    """The job's event; creates get a new name each time, updates alternate the level, deletes
+    take a seeded course each time."""
     event = dict(job["event"])
     event["requestContext"] = {**event["requestContext"], "requestId": f"{prefix}-{i}"}
     if job["kind"] == "create":
-        event["body"] = json.dumps({"name": f"{prefix} {job['run']} {i}", "level": "beginner"})
+        event["body"] = json.dumps({"name": course_name(job, i, prefix), "level": "beginner"})
     elif job["kind"] == "update":
         event["body"] = json.dumps({"level": ("beginner", "advanced")[i % 2]})
+    elif job["kind"] == "delete":
+        from urllib.parse import quote  # here: imported by the handler already, so free when timed
+
+        event["path"] = "/courses/" + quote(course_name(job, i, prefix), safe="")
     return event
 
 
@@ -63,7 +73,7 @@ def cold(job: dict) -> dict:
     t0 = time.perf_counter()
     handler = getattr(importlib.import_module("app"), "lambda_handler")
     t1 = time.perf_counter()
-    response = handler(event_for(job, 0, "cold" + uuid.uuid4().hex[:8]), Context())
+    response = handler(event_for(job, 0, job.get("prefix") or "cold" + uuid.uuid4().hex[:8]), Context())
     t2 = time.perf_counter()
     return {
         "status": response["statusCode"],
@@ -149,8 +159,8 @@ def warm(job: dict) -> dict:
     recorder = Recorder()
     handler = load("app", job["app"]).lambda_handler
     floor = load("floor", job["floor"]).lambda_handler
-    n, block, warmup = job["requests"], 100, 50
-    run = uuid.uuid4().hex[:8]
+    n, block, warmup = job["requests"], 100, job["warmup"]
+    run = job.get("prefix") or uuid.uuid4().hex[:8]
     statuses: set = set()
     timed(handler, job, f"w{run}", range(-warmup, 0), [], statuses)
     timed(floor, job, f"f{run}", range(-warmup, 0), [], set())

@@ -44,6 +44,10 @@ def lambda_handler(event: dict, context) -> dict:
         )
         return _json(201, {"name": course["name"], "level": course["level"], "created_at": now, "updated_at": now})
     name = unquote(path.rsplit("/", 1)[1])
+    if method == "DELETE":
+        client.delete_item(TableName=TABLE, Key={"name": {"S": name}}, ConditionExpression="attribute_exists(#n)",
+                           ExpressionAttributeNames={"#n": "name"})
+        return {"statusCode": 204, "headers": {}, "body": "", "isBase64Encoded": False}
     if method == "GET":
         item = client.get_item(TableName=TABLE, Key={"name": {"S": name}}, ConsistentRead=True)["Item"]
     else:
