@@ -26,6 +26,8 @@ EVENTS = [
     # A file cannot hold an ETag issued at run time (it names the creation time): "*" is the If-Match
     # that matches; the stale ones hold ETags no course can have.
     ("update_course_if_match.json", "UpdateCourseFunction", 200),
+    # If-Match on two lines, both "*": a list, which never matches.
+    ("update_course_if_match_repeated.json", "UpdateCourseFunction", 412),
     ("update_course_if_match_stale.json", "UpdateCourseFunction", 412),
     ("update_course.json", "UpdateCourseFunction", 200),
     ("update_course_invalid.json", "UpdateCourseFunction", 422),

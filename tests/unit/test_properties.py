@@ -1,5 +1,6 @@
 """Property-based tests (hypothesis): any JSON value for ``name`` and ``level`` is either accepted
-and comes back exactly (in its canonical form: trimmed, NFC) or rejected with 422, never a 500.
+and comes back exactly (in its canonical form: trimmed, NFC) or rejected with 422, never a 500; and
+any body text or bytes is read or refused as a 4xx, never a 500.
 
 Checked twice: on the schemas themselves (``CourseCreate``/``CourseUpdate``) and through the create
 and update handlers with DynamoDB mocked by moto. The expected outcome comes from an oracle written
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from course_service.request_checks import parse_json
 from course_service.schemas import CourseCreate, CourseUpdate
 from localdev import template
 
@@ -318,3 +320,42 @@ def test_the_oracle_rejects_names_the_contract_rejects(value):
     assert expected_create({"name": " \u2003x\n", "level": "beginner"}) == ("x", "beginner")
     assert expected_create({"name": "Cafe\u0301\u00a0x", "level": "beginner"}) == ("Caf\u00e9 x", "beginner")
 
+
+# --- any body at all ----------------------------------------------------------------------------
+
+# Text that looks like JSON around numbers, constants, escapes and nesting: where Python's parser
+# raises something other than a JSON error, or accepts what is not I-JSON.
+JSON_PIECES = st.sampled_from(
+    ['{"name": ', '"level": ', '"beginner"', "}", "{", "[", "]", ",", ":", '"', "\\u", "d800", "dc00", "ffff",
+     "NaN", "Infinity", "-", "1e", "999", "9" * 400, "0", ".5", "E+", "true", "null", " ", "\ufeff"]
+)
+body_texts = st.one_of(
+    st.text(max_size=60),
+    st.lists(JSON_PIECES, max_size=12).map("".join),
+    st.builds(lambda digits, exponent: '{"name": "x", "level": "beginner", "n": %s%s}' % (digits, exponent),
+              st.text("0123456789", min_size=1, max_size=5000),
+              st.sampled_from(["", "e308", "e309", "e-999", ".5e400"])),
+)
+
+
+@SCHEMA_SETTINGS
+@given(body_texts)
+@example("9" * 5000)
+@example("[" * 100_000)
+@example('{"a": NaN}')
+def test_parse_json_returns_json_or_raises_a_json_error_only(text):
+    try:
+        parse_json(text)
+    except json.JSONDecodeError:
+        pass
+
+
+@HANDLER_SETTINGS
+@given(body=st.one_of(body_texts, st.binary(max_size=80), st.binary(max_size=80).map(b'{"name": "%s"}'.__mod__)))
+@example(body=b'{"name": "caf\xe9", "level": "beginner"}')
+@example(body="9" * 5000)
+def test_any_body_is_read_or_refused_never_a_500(table, invoke, body):
+    with fresh_table(table):
+        reply = invoke("POST", "/courses", body=body)
+        assert reply.status in (201, 413, 422), (reply.status, reply.body)
+        assert reply.headers["content-type"] == "application/json"
