@@ -1,5 +1,6 @@
 """Loads Lambda handlers in-process and builds the events API Gateway REST (v1 proxy) sends them."""
 
+import base64
 import importlib.util
 import itertools
 import sys
@@ -8,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from localdev.template import Route, layer_dirs
@@ -74,8 +75,8 @@ def api_event(
     raw_path: str,
     *,
     route: Route | None = None,
-    headers: dict[str, str] | None = None,
-    body: str | None = None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    body: str | bytes | None = None,
     stage: str = "local",
     decode_path_parameters: bool = True,
 ) -> dict[str, Any]:
@@ -83,11 +84,22 @@ def api_event(
 
     ``path`` is the raw, still percent-encoded path (the handlers decode it once). Reports differ on
     whether ``pathParameters`` arrive decoded, so both are possible here; the handlers ignore them.
+
+    ``headers`` are a mapping or the header lines as received, (name, value) pairs in order: a name
+    sent on several lines has every value in ``multiValueHeaders`` and only its last in ``headers``,
+    as in AWS's documented sample event (names grouped case-insensitively, first spelling kept).
+    A ``bytes`` body arrives base64-encoded (``isBase64Encoded``), as API Gateway sends bodies of
+    its binary media types.
     """
     parts = urlsplit(raw_path)
     path = parts.path
     query = parse_qsl(parts.query, keep_blank_values=True)
-    headers = dict(headers or {})
+    lines = list(headers.items() if isinstance(headers, Mapping) else headers or [])
+    multi_headers = _header_lines_by_name(lines)
+    single_headers = {name: values[-1] for name, values in multi_headers.items()}
+    encoded = isinstance(body, bytes)
+    if encoded:
+        body = base64.b64encode(body).decode("ascii")
     params = route.match(path) if route else None
     if params and decode_path_parameters:
         params = {k: unquote(v) for k, v in params.items()}
@@ -100,8 +112,8 @@ def api_event(
         "resource": resource,
         "path": path,
         "httpMethod": method.upper(),
-        "headers": headers or None,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+        "headers": single_headers or None,
+        "multiValueHeaders": multi_headers or None,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
         "pathParameters": params or None,
@@ -114,10 +126,24 @@ def api_event(
             "requestId": request_id,
             "requestTimeEpoch": int(time.time() * 1000),
             "protocol": "HTTP/1.1",
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": _last_value(single_headers, "User-Agent")},
             "accountId": "000000000000",
             "apiId": "local",
         },
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": encoded,
     }
+
+
+def _header_lines_by_name(lines: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Every value of each header name, in the order received; names compared case-insensitively."""
+    spelling: dict[str, str] = {}
+    grouped: dict[str, list[str]] = {}
+    for name, value in lines:
+        key = spelling.setdefault(name.lower(), name)
+        grouped.setdefault(key, []).append(value)
+    return grouped
+
+
+def _last_value(headers: dict[str, str], name: str) -> str:
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), "")

@@ -71,13 +71,21 @@ class Reply:
 
 @pytest.fixture
 def invoke(handlers):
-    """Calls the function behind ``method resource`` with an API Gateway event for ``path``."""
+    """Calls the function behind ``method resource`` with an API Gateway event for ``path``.
+
+    ``body``: text or bytes as sent (bytes arrive base64-encoded), else a value sent as JSON.
+    ``headers``: a dict, or (name, value) lines in order to send a name on several lines; JSON's
+    Content-Type is added unless one is given (``"Content-Type": None`` sends none).
+    """
 
     def call(method: str, resource: str, path: str | None = None, body=None, headers=None, **event_options) -> Reply:
         route = ROUTES[(method, resource)]
-        if body is not None and not isinstance(body, str):
+        if body is not None and not isinstance(body, (str, bytes)):
             body = json.dumps(body)
-        headers = {"Content-Type": "application/json", **(headers or {})}
+        lines = list(headers.items() if isinstance(headers, dict) else headers or [])
+        if not any(name.lower() == "content-type" for name, _ in lines):
+            lines.insert(0, ("Content-Type", "application/json"))
+        headers = [(name, value) for name, value in lines if value is not None]
         event = api_event(method, path or resource, route=route, headers=headers, body=body, **event_options)
         return Reply(handlers[route.function](event, LambdaContext(function_name=route.function)))
 

@@ -26,6 +26,8 @@ EVENTS = [
     # A file cannot hold an ETag issued at run time (it names the creation time): "*" is the If-Match
     # that matches; the stale ones hold ETags no course can have.
     ("update_course_if_match.json", "UpdateCourseFunction", 200),
+    # If-Match on two lines, both "*": a list, which never matches.
+    ("update_course_if_match_repeated.json", "UpdateCourseFunction", 412),
     ("update_course_if_match_stale.json", "UpdateCourseFunction", 412),
     ("update_course.json", "UpdateCourseFunction", 200),
     ("update_course_invalid.json", "UpdateCourseFunction", 422),
@@ -68,7 +70,8 @@ def test_event_is_what_api_gateway_sends_for_its_functions_route(file, function)
         assert event["pathParameters"] in ({k: unquote(v) for k, v in params.items()}, params)
     else:
         assert event["pathParameters"] is None
-    assert {k: [v] for k, v in event["headers"].items()} == event["multiValueHeaders"]
+    # Every line of a header in multiValueHeaders; its last in headers (AWS's documented sample).
+    assert {k: v[-1] for k, v in event["multiValueHeaders"].items()} == event["headers"]
     assert event["isBase64Encoded"] is False
     assert event["body"] is None or isinstance(event["body"], str)
 

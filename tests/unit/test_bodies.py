@@ -1,7 +1,15 @@
 """Bodies that cannot be accepted give 422 with ``detail`` items (``loc``, ``type``) naming the
 offending fields, and write nothing; a body that is not sent as JSON gives 415."""
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from unit_support import ROUTES
+
+from course_service import request_checks
+from localdev.runtime import LambdaContext, api_event
 
 # Bodies that are not a JSON object at all, for POST and PUT alike.
 NOT_AN_OBJECT = {
@@ -141,6 +149,31 @@ NOT_JSON = [
     "application/x-www-form-urlencoded",
     "multipart/form-data; boundary=XyZ",
     "multipart/form-data",
+    # Not application/json, though they start with it.
+    "application/jsonp",
+    "application/json5",
+    "application/json-patch+json",
+    "application/jsonl",
+    # Structured +json types: JSON syntax with semantics of their own, which this API does not have.
+    "application/merge-patch+json",
+    "application/problem+json",
+    "application/vnd.api+json",
+    # JSON in another character set.
+    "application/json; charset=latin-1",
+    "application/json; charset=utf-16",
+    "application/json; charset=utf8",
+    'application/json; charset="ISO-8859-1"',
+    "application/json; charset=utf-8; charset=latin-1",
+    # Not a media type.
+    "json",
+    "application/",
+    "application/json garbage",
+    "application/json/x",
+    "application/json, text/plain",
+    "application/json; charset",
+    "application/json\x00",
+    "*/*",
+    "application/*",
 ]
 
 
@@ -167,7 +200,17 @@ def test_update_not_sent_as_json_is_415_and_changes_nothing(api, physics, stored
 
 
 @pytest.mark.parametrize(
-    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"]
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        'application/json; charset="utf-8"',
+        "application/json ; charset=utf-8 ",
+        "APPLICATION/JSON",
+        "application/json;",
+        "application/json; version=1",  # a parameter without meaning here is ignored
+    ],
 )
 def test_json_content_types_are_accepted(api, table, content_type):
     reply = api(
@@ -175,3 +218,181 @@ def test_json_content_types_are_accepted(api, table, content_type):
     )
 
     assert reply.status == 201
+
+
+# --- what the JSON parser must not let through (I-JSON, RFC 7493) ---------------------------------
+
+HUGE = "9" * 5000  # more digits than Python converts to an int (4,300): its parser raises ValueError
+
+# Bodies Python's json module would accept, or fail on with something other than a JSON error,
+# but which are not I-JSON: each is 422 json_invalid, wherever the offending part is.
+NOT_I_JSON = {
+    "5,000-digit number as the name": '{"name": %s, "level": "beginner"}' % HUGE,
+    "5,000-digit number in an extra field": '{"name": "Intro", "level": "beginner", "x": %s}' % HUGE,
+    "5,000-digit negative number in a list": '{"name": "Intro", "level": "beginner", "x": [1, -%s]}' % HUGE,
+    "5,000-digit number alone": HUGE,
+    "integer a double cannot hold": '{"name": "Intro", "level": "beginner", "x": 1%s}' % ("0" * 309),
+    "exponent past a double": '{"name": "Intro", "level": "beginner", "x": 1e999}',
+    "negative exponent past a double": '{"name": "Intro", "level": "beginner", "x": -1.5E+400}',
+    "huge exponent": '{"name": "Intro", "level": "beginner", "x": 1e99999999999999999999}',
+    "NaN": '{"name": "Intro", "level": "beginner", "x": NaN}',
+    "Infinity": '{"name": "Intro", "level": "beginner", "x": Infinity}',
+    "-Infinity as the level": '{"name": "Intro", "level": -Infinity}',
+    "lone high surrogate in the name": '{"name": "Intro\\ud800", "level": "beginner"}',
+    "lone low surrogate in a key": '{"name": "Intro", "level": "beginner", "\\udc00": 1}',
+    "reversed surrogate pair": '{"name": "\\ude80\\ud83d", "level": "beginner"}',
+    "lone surrogate deep in a list": '{"name": "Intro", "level": "beginner", "x": [[["\\ud83d"]]]}',
+    "noncharacter U+FFFF": '{"name": "Intro\\uffff", "level": "beginner"}',
+    "noncharacter U+FDD0": '{"name": "Intro\ufdd0", "level": "beginner"}',
+    "noncharacter U+10FFFE": '{"name": "Intro\\udbff\\udffe", "level": "beginner"}',
+    "a key given twice": '{"name": "Intro", "name": "Other", "level": "beginner"}',
+    "a key given twice in a nested object": '{"name": "Intro", "level": "beginner", "x": {"a": 1, "a": 1}}',
+    "byte order mark": '\ufeff{"name": "Intro", "level": "beginner"}',
+}
+
+
+@pytest.mark.parametrize("body", NOT_I_JSON.values(), ids=NOT_I_JSON.keys())
+def test_create_with_a_body_that_is_not_i_json_is_422_json_invalid_and_writes_nothing(api, stored, body):
+    reply = api("POST", "/courses", body=body)
+
+    assert_is_422_naming(reply, None)
+    assert [item["type"] for item in reply.body["detail"]] == ["json_invalid"]
+    assert stored() == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [f'{{"level": {HUGE}}}', '{"level": NaN}', '{"level": "advanced", "level": "beginner"}',
+     '{"level": "advanced", "x": "\\udfff"}'],
+    ids=["5,000-digit level", "NaN level", "level twice", "lone surrogate"],
+)
+def test_update_with_a_body_that_is_not_i_json_is_422_and_changes_nothing(api, physics, stored, body):
+    reply = api("PUT", "/courses/{name}", "/courses/Physics", body=body)
+
+    assert_is_422_naming(reply, None)
+    assert [item["type"] for item in reply.body["detail"]] == ["json_invalid"]
+    assert stored() == physics
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["1" * 309, "-1.7976931348623157e308", "1e-400", "0.1", "-0", "12345678901234567890",
+     '"\\ud83d\\ude80"', '"\\ufffd"'],
+)
+def test_numbers_a_double_holds_and_paired_surrogates_parse_then_fail_as_an_extra_field(api, stored, extra):
+    reply = api("POST", "/courses", body='{"name": "Intro", "level": "beginner", "x": %s}' % extra)
+
+    assert_is_422_naming(reply, {"x"})
+    assert [item["type"] for item in reply.body["detail"]] == ["extra_forbidden"]
+    assert stored() == {}
+
+
+def test_a_surrogate_pair_escape_is_the_character_it_encodes(api, stored):
+    reply = api("POST", "/courses", body='{"name": "\\ud83d\\ude80 launch", "level": "beginner"}')
+
+    assert (reply.status, reply.body["name"]) == (201, "\U0001f680 launch")
+    assert list(stored()) == ["\U0001f680 launch"]
+
+
+# --- the size limit counts bytes as received ------------------------------------------------------
+
+LIMIT = 16 * 1024
+VALID = '{"name": "Intro", "level": "beginner"}'
+
+
+def padded(body: str, size: int) -> str:
+    """``body`` followed by spaces (valid JSON whitespace) up to ``size`` UTF-8 bytes."""
+    return body + " " * (size - len(body.encode()))
+
+
+def test_a_body_of_exactly_16_kib_is_read(api, stored):
+    assert api("POST", "/courses", body=padded(VALID, LIMIT)).status == 201
+    assert list(stored()) == ["Intro"]
+
+
+def test_a_body_one_byte_over_16_kib_is_413(api, stored):
+    reply = api("POST", "/courses", body=padded(VALID, LIMIT + 1))
+
+    assert (reply.status, set(reply.body)) == (413, {"message"})
+    assert stored() == {}
+
+
+@pytest.mark.parametrize("char", ["\U0001f600", "日", "é"], ids=["4-byte emoji", "3-byte CJK", "2-byte accent"])
+def test_multibyte_characters_count_as_their_utf8_bytes(api, stored, char):
+    # Fewer characters than the limit, more bytes.
+    count = LIMIT // len(char.encode()) + 1
+    body = json.dumps({"name": "Intro", "level": "beginner", "x": char * count}, ensure_ascii=False)
+    assert len(body) < LIMIT < len(body.encode())
+
+    reply = api("POST", "/courses", body=body)
+
+    assert reply.status == 413
+    assert stored() == {}
+
+
+def test_64_kb_of_emoji_in_the_name_is_413(api, stored):
+    body = json.dumps({"name": "\U0001f600" * 16_000, "level": "beginner"}, ensure_ascii=False)
+
+    reply = api("POST", "/courses", body=body)
+
+    assert reply.status == 413
+    assert stored() == {}
+
+
+# --- bodies API Gateway base64-encodes (binary media types) ---------------------------------------
+
+
+def test_a_base64_encoded_json_body_is_read(api, stored):
+    reply = api("POST", "/courses", body='{"name": "Café", "level": "advanced"}'.encode())
+
+    assert (reply.status, reply.body["name"]) == (201, "Café")
+    assert list(stored()) == ["Café"]
+
+
+def test_the_limit_counts_the_decoded_bytes_of_a_base64_body(api, stored):
+    body = padded(VALID, LIMIT).encode()  # base64 makes it a third longer: still 16 KiB as received
+    assert api("POST", "/courses", body=body).status == 201
+    assert api("POST", "/courses", body=padded(VALID, LIMIT + 1).encode()).status == 413
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"name": "caf\xe9", "level": "beginner"}', b'{"name": "\xed\xa0\x80", "level": "beginner"}', b"\xff\xfe{}",
+     '{"name": "Intro", "level": "beginner"}'.encode("utf-16")],
+    ids=["Latin-1 byte", "UTF-8-encoded surrogate", "bytes no UTF-8 has", "UTF-16"],
+)
+def test_a_base64_body_that_is_not_utf8_is_422_and_writes_nothing(api, stored, raw):
+    reply = api("POST", "/courses", body=raw)
+
+    assert_is_422_naming(reply, None)
+    assert stored() == {}
+
+
+def test_a_body_flagged_base64_that_is_not_base64_is_422(handlers, table, stored):
+    route = ROUTES[("POST", "/courses")]
+    event = api_event("POST", "/courses", route=route, headers={"Content-Type": "application/json"}, body=VALID)
+    event["isBase64Encoded"] = True  # but the body is plain JSON text
+
+    reply = handlers[route.function](event, LambdaContext(function_name=route.function))
+
+    assert reply["statusCode"] == 422
+    assert [item["type"] for item in json.loads(reply["body"])["detail"]] == ["json_invalid"]
+    assert stored() == {}
+
+
+@pytest.mark.parametrize("content_type", [None, "", "  "], ids=["no Content-Type", "empty", "blank"])
+def test_a_body_without_a_content_type_is_read_as_json(api, stored, content_type):
+    reply = api("POST", "/courses", body={"name": "Intro", "level": "beginner"}, headers={"Content-Type": content_type})
+
+    assert reply.status == 201
+    assert list(stored()) == ["Intro"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list('application/json; charset="UTF-8"\t ')), max_size=50) | st.sampled_from(
+    ["application/json", "Application/JSON;charset=UTF-8", 'application/json ; charset = "utf-8"']
+))
+def test_the_shortcut_for_common_content_types_agrees_with_the_media_type_parser(content_type):
+    """Usual Content-Types skip the email package's parser; what the shortcut accepts, it must too."""
+    if request_checks._PLAIN_JSON.fullmatch(content_type.strip()):
+        assert request_checks._parsed_as_json(content_type)

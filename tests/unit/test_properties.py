@@ -1,13 +1,16 @@
 """Property-based tests (hypothesis): any JSON value for ``name`` and ``level`` is either accepted
-and comes back exactly (after trimming) or rejected with 422, never a 500.
+and comes back exactly (in its canonical form: trimmed, NFC) or rejected with 422, never a 500; and
+any body text or bytes is read or refused as a 4xx, never a 500.
 
 Checked twice: on the schemas themselves (``CourseCreate``/``CourseUpdate``) and through the create
 and update handlers with DynamoDB mocked by moto. The expected outcome comes from an oracle written
 here, independently of the schemas, from the contract in the README:
 
-- ``name``: a string; surrounding whitespace (Unicode ``White_Space``) is trimmed, then 1 to 100
-  characters, no ``/``, no control character (category Cc) and no lone surrogate (not Unicode
-  text: it cannot be stored or sent as UTF-8).
+- ``name``: a string with no lone surrogate (not Unicode text: it cannot be stored or sent as
+  UTF-8); spaces (category Zs) become U+0020, the name is normalised to NFC, surrounding whitespace
+  (Unicode ``White_Space``) is trimmed, then 1 to 100 characters, no ``/``, no character of the
+  categories Cc, Cf, Cs, Co, Cn, Zl, Zp, no Default_Ignorable_Code_Point, no combining mark first,
+  and not ``.`` or ``..``.
 - ``level``: exactly ``beginner``, ``intermediate`` or ``advanced``.
 - nothing else in the body.
 """
@@ -23,6 +26,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from course_service.request_checks import parse_json
 from course_service.schemas import CourseCreate, CourseUpdate
 from localdev import template
 
@@ -41,14 +45,31 @@ WHITESPACE = (
 # --- the oracle ---------------------------------------------------------------------------------
 
 
+# Default_Ignorable_Code_Point, as Unicode's DerivedCoreProperties.txt lists it (15.1).
+DEFAULT_IGNORABLE_RANGES = [
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+]
+REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def default_ignorable(char: str) -> bool:
+    return any(low <= ord(char) <= high for low, high in DEFAULT_IGNORABLE_RANGES)
+
+
 def expected_name(value) -> str | None:
     """The name a client's ``name`` value is stored as, or None if it must be rejected."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or any(unicodedata.category(c) == "Cs" for c in value):
         return None
-    trimmed = value.strip(WHITESPACE)
-    if not 1 <= len(trimmed) <= 100:
+    spaced = "".join(" " if unicodedata.category(c) == "Zs" else c for c in value)
+    trimmed = unicodedata.normalize("NFC", spaced).strip(WHITESPACE)
+    if not 1 <= len(trimmed) <= 100 or trimmed in (".", ".."):
         return None
-    if any(c == "/" or unicodedata.category(c) in ("Cc", "Cs") for c in trimmed):
+    if unicodedata.category(trimmed[0]) in ("Mn", "Mc", "Me"):
+        return None
+    if any(c == "/" or unicodedata.category(c) in REFUSED_CATEGORIES or default_ignorable(c) for c in trimmed):
         return None
     return trimmed
 
@@ -69,7 +90,10 @@ def expected_create(body) -> tuple[str, str] | None:
 
 INTERESTING_CHARS = st.sampled_from(
     list(WHITESPACE) + ["/", "\x00", "\x1f", "\x1c", "\x7f", "\x80", "\x9f", "\u200b", "\ufeff", "\u180e",
-                        "%", "+", "\\", '"', "é", "日", "\U0001f600", "a", "b", "Z", "0"]
+                        "%", "+", "\\", '"', "é", "日", "\U0001f600", "a", "b", "Z", "0",
+                        # the name policy: dots, combining marks, what NFC composes, invisible letters
+                        ".", "e", "\u0301", "\u0308", "\u212b", "\u1100", "\u1161", "\ufe0f", "\u3164",
+                        "\u200d", "\u202e", "\ue000", "\u0378", "\ufdd0", "\U000e0041"]
 )
 ANY_CHAR = st.characters()  # all of Unicode, lone surrogates included (JSON can carry "\ud800")
 strings = st.one_of(
@@ -103,11 +127,8 @@ json_values = st.recursive(
 # Mostly valid-looking values, so that acceptance is exercised as much as rejection.
 names = st.one_of(strings, json_values, st.text(st.one_of(INTERESTING_CHARS, ANY_CHAR), min_size=1, max_size=20))
 levels = st.one_of(st.sampled_from(LEVELS), strings, json_values)
-# Names a course can have: stored (trimmed) form.
-NAME_CHARS = st.one_of(INTERESTING_CHARS, ANY_CHAR).filter(
-    lambda c: c != "/" and unicodedata.category(c) not in ("Cc", "Cs")
-)
-valid_names = st.text(NAME_CHARS, min_size=1, max_size=40).map(lambda s: s.strip(WHITESPACE)).filter(bool)
+# Names a course can have: stored (canonical) form.
+valid_names = st.text(st.one_of(INTERESTING_CHARS, ANY_CHAR), min_size=1, max_size=40).map(expected_name).filter(bool)
 
 
 def body_with(**fields):
@@ -172,6 +193,11 @@ def validate(model, body):
 @example({"name": "\ud800", "level": "beginner"})
 @example({"name": "x" * 100, "level": "intermediate"})
 @example({"name": "x" * 101, "level": "intermediate"})
+@example({"name": "e\u0301" * 100, "level": "intermediate"})
+@example({"name": "Cafe\u0301\u00a0au lait", "level": "intermediate"})
+@example({"name": " \u0301x", "level": "beginner"})
+@example({"name": " .. ", "level": "beginner"})
+@example({"name": "x\ufe0f", "level": "beginner"})
 @example({"name": True, "level": "beginner"})
 @example({"name": "x", "level": "Beginner"})
 def test_course_create_accepts_exactly_the_valid_bodies_and_trims_the_name(body):
@@ -223,6 +249,8 @@ def stored_items(client) -> list[dict]:
 @example(body={"name": "\ud800", "level": "beginner"})
 @example(body={"name": "a/b", "level": "beginner"})
 @example(body={"name": "\u00a0%41+b\u2003", "level": "advanced"})
+@example(body={"name": "Cafe\u0301 .", "level": "advanced"})
+@example(body={"name": "..", "level": "advanced"})
 @example(body=[])
 def test_create_handler_gives_201_with_the_trimmed_course_or_422_and_writes_nothing(table, invoke, body):
     with fresh_table(table):
@@ -281,8 +309,53 @@ def test_the_oracle_rejects_levels_the_contract_rejects(value):
     assert expected_create({"name": "x", "level": value}) is None
 
 
-@pytest.mark.parametrize("value", [None, True, 1, "", " \t\u3000", "a/b", "\x1fx", "x\x00", "x\x85y", "\ud800", "x" * 101, ["x"]])
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 1, "", " \t\u3000", "a/b", "\x1fx", "x\x00", "x\x85y", "\ud800", "x" * 101, ["x"],
+     ".", " .. ", "\u0301x", "x\u200bx", "x\ufe0f", "\u3164", "x\ue000", "x\u0378", "x\u2028y", "x\U000e0041"],
+)
 def test_the_oracle_rejects_names_the_contract_rejects(value):
     assert expected_create({"name": value, "level": "beginner"}) is None
     assert expected_create({"name": "x", "level": "beginner", "id": 1}) is None
     assert expected_create({"name": " \u2003x\n", "level": "beginner"}) == ("x", "beginner")
+    assert expected_create({"name": "Cafe\u0301\u00a0x", "level": "beginner"}) == ("Caf\u00e9 x", "beginner")
+
+
+# --- any body at all ----------------------------------------------------------------------------
+
+# Text that looks like JSON around numbers, constants, escapes and nesting: where Python's parser
+# raises something other than a JSON error, or accepts what is not I-JSON.
+JSON_PIECES = st.sampled_from(
+    ['{"name": ', '"level": ', '"beginner"', "}", "{", "[", "]", ",", ":", '"', "\\u", "d800", "dc00", "ffff",
+     "NaN", "Infinity", "-", "1e", "999", "9" * 400, "0", ".5", "E+", "true", "null", " ", "\ufeff"]
+)
+body_texts = st.one_of(
+    st.text(max_size=60),
+    st.lists(JSON_PIECES, max_size=12).map("".join),
+    st.builds(lambda digits, exponent: '{"name": "x", "level": "beginner", "n": %s%s}' % (digits, exponent),
+              st.text("0123456789", min_size=1, max_size=5000),
+              st.sampled_from(["", "e308", "e309", "e-999", ".5e400"])),
+)
+
+
+@SCHEMA_SETTINGS
+@given(body_texts)
+@example("9" * 5000)
+@example("[" * 100_000)
+@example('{"a": NaN}')
+def test_parse_json_returns_json_or_raises_a_json_error_only(text):
+    try:
+        parse_json(text)
+    except json.JSONDecodeError:
+        pass
+
+
+@HANDLER_SETTINGS
+@given(body=st.one_of(body_texts, st.binary(max_size=80), st.binary(max_size=80).map(b'{"name": "%s"}'.__mod__)))
+@example(body=b'{"name": "caf\xe9", "level": "beginner"}')
+@example(body="9" * 5000)
+def test_any_body_is_read_or_refused_never_a_500(table, invoke, body):
+    with fresh_table(table):
+        reply = invoke("POST", "/courses", body=body)
+        assert reply.status in (201, 413, 422), (reply.status, reply.body)
+        assert reply.headers["content-type"] == "application/json"

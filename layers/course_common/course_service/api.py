@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import settings
+from course_service import request_checks, settings
 from course_service.entry import INTERNAL_ERROR, RETRY_AFTER, entry_point, logger, metrics
 from course_service.errors import (
     CourseAlreadyExists,
@@ -55,8 +55,8 @@ ERROR_DESCRIPTIONS = {
     HTTPStatus.NOT_FOUND: "No course has this name",
     HTTPStatus.CONFLICT: "A course with this name already exists; it is unchanged",
     HTTPStatus.PRECONDITION_FAILED: "If-Match does not match the course's current ETag; nothing changed",
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is larger than a course can be",
-    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is over 16 KiB (bytes as sent); a course is a few hundred",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json (charset UTF-8, if any)",
     HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
     HTTPStatus.SERVICE_UNAVAILABLE: "DynamoDB is throttling or unavailable; retry after Retry-After seconds",
@@ -96,15 +96,40 @@ def validation_error_response(errors: list[dict[str, Any]]) -> Response:
     return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
 
 
+BODY_NOT_JSON = [{"loc": ["body"], "type": "json_invalid"}]
+
+
+def request_refusal(event: Any) -> Response | None:
+    """The answer to a request that must not reach its route (415, 413, 422), or None.
+
+    It reads the event only (the API Gateway REST event, as Powertools wraps it), so it can run
+    wherever the resolver lets a check run before the route's validation.
+    """
+    raw = event.raw_event
+    takes_body = event.http_method in METHODS_WITH_BODY
+    if takes_body and not request_checks.is_json_media_type(request_checks.header_value(raw, "content-type")):
+        return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+    try:
+        body = request_checks.body_bytes(raw)
+        # API Gateway REST accepts up to 10 MB; a course is a few hundred bytes.
+        if len(body) > settings.MAX_BODY_BYTES:
+            return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+        if takes_body:
+            request_checks.body_text(body)
+    except request_checks.UnreadableBody:
+        return validation_error_response(BODY_NOT_JSON)
+    problem = _body_problem(event) if takes_body else None
+    return validation_error_response(problem) if problem else None
+
+
 def _body_problem(event: Any) -> list[dict[str, Any]] | None:
     """What Powertools' validation would get wrong about a JSON body, as 422 details, else None.
 
-    Powertools caches the parsed body, so it is parsed once. Malformed JSON Powertools reports itself.
+    Powertools caches the parsed body, so it is parsed once. JSON that is malformed or not I-JSON
+    (request_checks.parse_json) Powertools reports itself, as 422 ``json_invalid``.
     """
     try:
         body = event.json_body
-    except RecursionError:  # nested deeper than the parser goes: it would escape as a crash
-        return [{"loc": ["body"], "type": "json_invalid"}]
     except ValueError:
         return None
     if isinstance(body, list):
@@ -112,6 +137,21 @@ def _body_problem(event: Any) -> list[dict[str, Any]] | None:
         # for repeated query strings, applied to JSON bodies too): [{...}] would be accepted.
         return [{"loc": ["body"], "type": "model_attributes_type"}]
     return None
+
+
+def prepare_for_powertools(event: Any) -> None:
+    """Rewrites the accepted event's headers into what Powertools reads right.
+
+    Each header once, its lines joined (Powertools validates a header given on two lines as a list:
+    a 422 for ``If-Match``); Content-Type as Powertools compares it, case-sensitively by prefix.
+    """
+    raw = event.raw_event
+    headers = request_checks.combined_headers(raw)
+    for name in headers:
+        if name.lower() == "content-type":
+            headers[name] = content_types.APPLICATION_JSON
+    raw["headers"] = headers or None
+    raw["multiValueHeaders"] = {name: [value] for name, value in headers.items()} or None
 
 
 def etag(course: Course) -> str:
@@ -124,8 +164,9 @@ def etag(course: Course) -> str:
 def expected_revision(if_match: str | None) -> Revision | None:
     """The revision an ``If-Match`` header asks for; None when any current course will do.
 
-    One strong ETag as this service issues them, or ``*``. Anything else (a weak ETag, a list,
-    garbage) can never match, so the write is refused with 412 (or 404 if there is no course).
+    One strong ETag as this service issues them, or ``*``. Anything else (a weak ETag, a list, on
+    one line or several, garbage) can never match, so the write is refused with 412 (or 404 if
+    there is no course).
     """
     if if_match is None or if_match.strip() == "*":
         return None
@@ -155,38 +196,24 @@ def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[s
 
 
 class JsonResolver(APIGatewayRestResolver):
-    """Checks bodies before Powertools validates them: JSON only (415), small (413), an object (422).
+    """Checks requests before Powertools validates them (:func:`request_refusal`): JSON only (415),
+    small (413), UTF-8 I-JSON holding an object (422).
 
     Powertools would parse form and multipart bodies itself, and its multipart parser raises a
     plain ValueError (a 500) when the boundary is missing. No Content-Type is read as JSON.
     """
 
     def _resolve(self) -> ResponseBuilder:
-        event = self.current_event
-        content_type = event.headers.get("content-type", "").strip().lower()
-        if event.http_method in METHODS_WITH_BODY and content_type and not content_type.startswith(
-            content_types.APPLICATION_JSON
-        ):
-            refusal = error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
-        elif len(event.body or "") > settings.MAX_BODY_CHARACTERS:
-            # API Gateway REST accepts up to 10 MB; a course is a few hundred bytes.
-            refusal = error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
-        elif event.http_method in METHODS_WITH_BODY and (problem := _body_problem(event)):
-            refusal = validation_error_response(problem)
-        else:
-            # Media types are case-insensitive (RFC 9110); Powertools compares "application/json"
-            # case-sensitively, so it gets the lower-cased value we checked.
-            headers = event.raw_event.get("headers") or {}
-            for name in headers:
-                if name.lower() == "content-type":
-                    headers[name] = content_type
-            return super()._resolve()
-        return ResponseBuilder(refusal, serializer=self._serializer)
+        refusal = request_refusal(self.current_event)
+        if refusal is not None:
+            return ResponseBuilder(refusal, serializer=self._serializer)
+        prepare_for_powertools(self.current_event)
+        return super()._resolve()
 
 
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates bodies with Pydantic and answers every error with clean JSON."""
-    app = JsonResolver(enable_validation=True)
+    app = JsonResolver(enable_validation=True, json_body_deserializer=request_checks.parse_json)
 
     @app.exception_handler(CourseError)
     def domain_error(error: CourseError) -> Response:

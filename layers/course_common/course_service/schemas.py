@@ -1,20 +1,84 @@
 """The API's data contract (Pydantic v2): what a client may send and what it gets back."""
 
+import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 Level = Literal["beginner", "intermediate", "advanced"]
 
-# Surrounding whitespace is trimmed first; then 1-100 characters, none of them "/" (it would break
-# the /courses/{name} URL) or a control character (C0, DEL, C1).
+# The name policy: names that look identical are one name, and a name cannot hide itself. Built on
+# the IETF's rules for free-form strings (PRECIS, RFC 8264 FreeformClass; RFC 8265's mapping) and
+# Unicode's identifier guidance (UAX #31, UTS #39): NFC, not NFKC, so that what was typed is kept
+# ("Math²" stays; NFKC would make it "Math2").
+#
+# Invisible, unassigned or meaningless code points, refused wherever they are: controls (Cc), format
+# characters (Cf: zero-width, bidi controls, soft hyphen, tags), surrogates (Cs), private use (Co),
+# unassigned and noncharacters (Cn, per the runtime's Unicode version), line and paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Default_Ignorable_Code_Point outside those categories (Unicode's DerivedCoreProperties.txt): the
+# variation selectors, the combining grapheme joiner, Hangul fillers, Khmer inherent vowels and
+# Mongolian free variation selectors render as nothing, so "Café" and "Café" + U+FE00 would look
+# identical. unicodedata has no such property: listed here as Unicode 15.1 has it.
+IGNORABLE_LETTERS_AND_MARKS = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+# "." and ".." are path steps in a URL (RFC 3986, section 5.2.4): /courses/.. would resolve to /.
+DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def canonical_name(name: str) -> str:
+    """The one spelling of a name: every space (Zs) as U+0020 (RFC 8265's mapping), then NFC."""
+    spaced = "".join(" " if unicodedata.category(char) == "Zs" else char for char in name)
+    return unicodedata.normalize("NFC", spaced)
+
+
+def _canonical_if_text(value: Any) -> Any:
+    return canonical_name(value) if isinstance(value, str) else value  # anything else: string_type
+
+
+def _refuse_hidden_names(name: str) -> str:
+    """422 ``name_not_allowed`` for a name that could hide itself or is not a path segment."""
+    if (
+        name in DOT_SEGMENTS
+        or unicodedata.category(name[0]).startswith("M")  # would combine with what precedes the name
+        or any(unicodedata.category(c) in REFUSED_CATEGORIES or c in IGNORABLE_LETTERS_AND_MARKS for c in name)
+    ):
+        raise PydanticCustomError("name_not_allowed", "Name holds an invisible or unassigned character, or is . or ..")
+    return name
+
+
+NAME_RULE = (
+    "Spaces become U+0020 and the name is normalised to NFC; then trimmed, 1 to 100 characters, no '/', "
+    "no invisible or unassigned character (categories Cc, Cf, Cs, Co, Cn, Zl, Zp, or Default_Ignorable_Code_Point), "
+    "no combining mark first, and not '.' or '..'."
+)
+
+# Pydantic applies the metadata outwards: _canonical_if_text runs first, then the native string
+# checks (trim, length, pattern: their usual 422 types), then _refuse_hidden_names. (A validator put
+# before StringConstraints would turn the constraints into Python checks with other error types.)
 CourseName = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^/\x00-\x1f\x7f-\x9f]+$"
     ),
+    BeforeValidator(_canonical_if_text),
+    AfterValidator(_refuse_hidden_names),
+    Field(description=NAME_RULE),
 ]
 
 
@@ -73,12 +137,13 @@ def course_name_from_path(segment: str) -> str | None:
     """The course name a percent-encoded path segment stands for, or None if no course can have it.
 
     API Gateway REST passes ``path`` as the client encoded it; this is the one place it is decoded.
-    A segment that is not valid UTF-8 once decoded, or whose name breaks the rules above (stored
-    names are already trimmed, so " x " cannot name a course), names no course.
+    The name is read as a body's is (its NFD spelling finds the course), except that it is not
+    trimmed: stored names are, so " x " names no course. Nor does a segment that is not valid
+    UTF-8 once decoded, or whose name breaks the rules above.
     """
     try:
         name = unquote(segment, errors="strict")
         valid = _course_name.validate_python(name)
     except (UnicodeDecodeError, ValidationError):
         return None
-    return name if valid == name else None
+    return valid if valid == canonical_name(name) else None

@@ -22,8 +22,9 @@ TRACING_ENABLED = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().l
     "1", "y", "yes", "t", "true", "on"
 }
 
-# Largest request body accepted (characters): a course is a few hundred; anything far bigger is 413.
-MAX_BODY_CHARACTERS = 16 * 1024
+# Largest request body accepted, in bytes as received (UTF-8; base64-decoded when API Gateway
+# encoded it): a course is a few hundred; anything far bigger is 413.
+MAX_BODY_BYTES = 16 * 1024
 
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_SECONDS = 1

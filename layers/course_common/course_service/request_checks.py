@@ -1,0 +1,179 @@
+"""What a request's headers and body must be before anything reads them: pure functions of the
+API Gateway REST event, so that they can run wherever the resolver lets a check run.
+
+- Header lines: API Gateway REST passes every line of a header in ``multiValueHeaders`` and only
+  the last in ``headers``; a header's value is its lines joined by commas, as RFC 9110 (section
+  5.3) combines them, so that two ``If-Match`` lines are the list they mean (``Cookie`` lines by
+  "; ", RFC 9113 section 8.2.3).
+- Media type: parsed by the standard library's email header parser (RFC 2045's grammar, which
+  HTTP's media types follow): ``application/json`` exactly, charset UTF-8 if any.
+- Body: its bytes as received (base64-decoded when API Gateway encoded it), UTF-8, and I-JSON
+  (RFC 7493): no NaN or infinities, no number a double cannot hold, no lone surrogate or
+  noncharacter, no member name twice. Python's json module accepts all of those, and raises a
+  plain ValueError (not a JSON error) on an integer of more than 4,300 digits.
+"""
+
+import base64
+import binascii
+import functools
+import json
+import math
+import re
+import sys
+from typing import Any, Mapping
+
+JSON_MEDIA_TYPE = "application/json"
+# What clients send: accepted without the email package, whose header parser costs ~10 ms of
+# imports at cold start and ~30 us a call. Everything else is parsed.
+_PLAIN_JSON = re.compile(r'application/json(?:\s*;\s*charset\s*=\s*(?:utf-8|"utf-8"))?', re.IGNORECASE)
+
+# The largest finite double has 309 integer digits; longer integers are refused unread (Python's
+# int() would take quadratic time on them, then raise past 4,300 digits).
+_MAX_INTEGER_DIGITS = len(str(int(sys.float_info.max)))
+# Surrogates (never text on their own) and noncharacters: I-JSON (RFC 7493, section 2.1).
+_NOT_I_JSON_TEXT = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+    + "]"
+)
+
+
+class UnreadableBody(ValueError):
+    """The body is not text API Gateway could have received: bad base64, or not UTF-8."""
+
+
+def header_value(event: Mapping[str, Any], name: str) -> str | None:
+    """Every line of header ``name`` (any case), joined in the order received; None if absent."""
+    lines = _lines_by_name(event).get(name.lower())
+    return _joined(name, lines[1]) if lines else None
+
+
+def combined_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """Each header once, under its first spelling, with its lines joined as :func:`header_value` does."""
+    return {spelling: _joined(spelling, values) for spelling, values in _lines_by_name(event).values()}
+
+
+def _joined(name: str, values: list[str]) -> str:
+    return ("; " if name.lower() == "cookie" else ", ").join(values)
+
+
+def _lines_by_name(event: Mapping[str, Any]) -> dict[str, tuple[str, list[str]]]:
+    """{lower-case name: (first spelling, values)}: ``multiValueHeaders`` where it has the name (it
+    holds every line), else ``headers`` (an event built by hand may have only that)."""
+    lines: dict[str, tuple[str, list[str]]] = {}
+    for name, values in (event.get("multiValueHeaders") or {}).items():
+        lines.setdefault(name.lower(), (name, []))[1].extend(values or [])
+    for name, value in (event.get("headers") or {}).items():
+        if value is not None and not lines.get(name.lower(), ("", []))[1]:
+            lines[name.lower()] = (name, [value])
+    return {key: entry for key, entry in lines.items() if entry[1]}
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """True for ``application/json`` (any case, with ``charset=utf-8`` or none; other parameters have
+    no meaning for JSON and are ignored) and for no Content-Type at all, which is read as JSON.
+
+    ``+json`` types (``application/merge-patch+json``, ``application/problem+json``...) are JSON
+    text with semantics of their own, which this API does not implement: not accepted.
+    """
+    if content_type is None or not content_type.strip():
+        return True
+    return bool(_PLAIN_JSON.fullmatch(content_type.strip())) or _parsed_as_json(content_type)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_as_json(content_type: str) -> bool:
+    from email.policy import HTTP  # deferred: see _PLAIN_JSON
+
+    header = HTTP.header_factory("content-type", content_type)
+    if header.defects or header.content_type != JSON_MEDIA_TYPE:  # defects: anything but one media type
+        return False
+    charset = header.params.get("charset")
+    return charset is None or charset.lower() == "utf-8"
+
+
+def body_bytes(event: Mapping[str, Any]) -> bytes:
+    """The body as API Gateway received it; UnreadableBody if its base64 is broken."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise UnreadableBody("body is not base64") from error
+    # A text body came as UTF-8; "surrogatepass" only so that an impossible lone surrogate is
+    # counted here and refused by body_text, not raised as an encoding error.
+    return body.encode("utf-8", "surrogatepass")
+
+
+def body_text(raw: bytes) -> str:
+    """The body's text; UnreadableBody if it is not UTF-8 (JSON's only encoding, RFC 8259 8.1)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableBody("body is not UTF-8") from error
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` for request bodies: refuses what is not I-JSON, always as a JSONDecodeError.
+
+    The resolver's ``json_body_deserializer``: Powertools turns a JSONDecodeError into a 422
+    ``json_invalid``, and lets anything else escape as a 500.
+    """
+    try:
+        value = json.loads(
+            text,
+            parse_int=_integer,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_members,
+        )
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as error:  # ours above, or nesting deeper than the parser goes
+        raise json.JSONDecodeError("not I-JSON", text, 0) from error
+    if _holds_text_that_is_not_i_json(value):
+        raise json.JSONDecodeError("lone surrogate or noncharacter", text, 0)
+    return value
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > _MAX_INTEGER_DIGITS:
+        raise ValueError("number too large")
+    value = int(digits)
+    if abs(value) > sys.float_info.max:
+        raise ValueError("number too large")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: past a double
+        raise ValueError("number too large")
+    return value
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("member name given twice")
+    return members
+
+
+def _holds_text_that_is_not_i_json(value: Any) -> bool:
+    """Looks at every string, keys included, without recursion (the value can be deeply nested)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _NOT_I_JSON_TEXT.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
