@@ -9,6 +9,7 @@ from unit_support import ROUTES
 
 from course_service import entry
 from course_service import courses
+from course_service.errors import StoreUnavailable
 from localdev.runtime import LambdaContext, api_event
 
 
@@ -70,3 +71,34 @@ def test_each_outcome_is_counted(api, create, capsys, request_args, metrics):
     api(*request_args)
 
     assert metric_names(capsys.readouterr().out) == metrics
+
+
+def _raise(error: Exception):
+    def fail(*args, **kwargs):
+        raise error
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    "function, method, resource, path",
+    [("get", "GET", "/courses/{name}", "/courses/Chemistry"), ("check_store", "GET", "/health", "/health")],
+    ids=["through the resolver (get)", "without one (health)"],
+)
+@pytest.mark.parametrize(
+    "error, status, metric",
+    [(RuntimeError("kaboom"), 500, "UnexpectedError"), (StoreUnavailable(), 503, "StoreUnavailable")],
+    ids=["unexpected error: 500", "DynamoDB unavailable: 503"],
+)
+def test_500s_and_503s_are_each_counted_for_their_own_alarm(
+    handlers, table, monkeypatch, capsys, function, method, resource, path, error, status, metric
+):
+    """Handler-caught 500s are not Lambda errors, and 503s are not bugs: each has its metric and alarm."""
+    monkeypatch.setattr(courses, function, _raise(error))
+    route = ROUTES[(method, resource)]
+    capsys.readouterr()
+
+    reply = handlers[route.function](api_event(method, path, route=route), LambdaContext(function_name=route.function))
+
+    assert reply["statusCode"] == status
+    assert metric_names(capsys.readouterr().out) == [metric]

@@ -17,7 +17,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import request_checks, settings
-from course_service.entry import INTERNAL_ERROR, RETRY_AFTER, entry_point, logger, metrics
+from course_service.entry import (
+    INTERNAL_ERROR,
+    RETRY_AFTER,
+    entry_point,
+    logger,
+    metrics,
+    record_unexpected_error,
+)
 from course_service.errors import (
     CourseAlreadyExists,
     CourseChanged,
@@ -236,7 +243,7 @@ def create_app() -> APIGatewayRestResolver:
     def unexpected_error(error: Exception) -> Response:
         # Here, not in entry_point, so the error is logged once, with our logger: Powertools logs
         # what no handler took through its own, unstructured, logger before re-raising it.
-        logger.exception("Unhandled error")
+        record_unexpected_error()
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
 
     return app

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import settings
 
@@ -21,6 +22,15 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 RETRY_AFTER = {"Retry-After": str(settings.RETRY_AFTER_SECONDS)}
 INTERNAL_ERROR = "Internal server error"
+
+# On every response: never sniffed into another type, and nothing may load in or frame it (JSON is
+# data, not a page). A response that sets its own policy (the docs page) keeps it.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+# What a browser script may read of a response beyond the CORS-safelisted headers.
+EXPOSED_HEADERS = "ETag, Location, Retry-After"
 
 ProxyHandler = Callable[[dict, Any], dict]
 
@@ -60,9 +70,42 @@ def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | 
     }
 
 
+def record_unexpected_error() -> None:
+    """Logs the exception being handled (stack trace, request id) and counts it for the
+    UnexpectedErrorsAlarm: a handler that answers 500 has not failed as far as Lambda knows, so
+    Lambda's Errors metric never sees it. Call it from an ``except`` block."""
+    logger.exception("Unhandled error")
+    metrics.add_metric(name="UnexpectedError", unit=MetricUnit.Count, value=1)
+
+
+def response_headers() -> dict[str, str]:
+    """The headers every response carries: security headers, and CORS when an origin is configured
+    (API Gateway answers the preflight; a proxy integration's real answers need these from us)."""
+    if not settings.CORS_ALLOW_ORIGIN:
+        return SECURITY_HEADERS
+    return {
+        **SECURITY_HEADERS,
+        "Access-Control-Allow-Origin": settings.CORS_ALLOW_ORIGIN,
+        "Access-Control-Expose-Headers": EXPOSED_HEADERS,
+    }
+
+
+def _add_headers(response: dict, headers: dict[str, str]) -> None:
+    """Adds the headers the response does not set itself (names compare case-insensitively), in the
+    form it uses: the resolver answers with ``multiValueHeaders``, health with ``headers``."""
+    own = {name.lower() for key in ("headers", "multiValueHeaders") for name in response.get(key) or {}}
+    key = "multiValueHeaders" if response.get("multiValueHeaders") is not None else "headers"
+    target = response.get(key) or {}
+    for name, value in headers.items():
+        if name.lower() not in own:
+            target[name] = [value] if key == "multiValueHeaders" else value
+    response[key] = target
+
+
 def entry_point(handle: ProxyHandler) -> ProxyHandler:
     """The Lambda entry point for ``handle``: request-id correlated logs, traces, flushed metrics,
-    and a bare 500 for anything ``handle`` lets escape (its text is logged, never sent)."""
+    a bare 500 for anything ``handle`` lets escape (its text is logged, never sent), the headers of
+    every response, and every 503 counted."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
@@ -71,8 +114,13 @@ def entry_point(handle: ProxyHandler) -> ProxyHandler:
         try:
             response = handle(event, context)
         except Exception:
-            logger.exception("Unhandled error")
+            record_unexpected_error()
             response = proxy_response(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": INTERNAL_ERROR})
+        if response["statusCode"] == HTTPStatus.SERVICE_UNAVAILABLE:
+            # Every 503 here means DynamoDB throttled, failed or did not answer, whichever function
+            # answered it: counted once, here, for StoreUnavailableAlarm (and left out of Api5xxAlarm).
+            metrics.add_metric(name="StoreUnavailable", unit=MetricUnit.Count, value=1)
+        _add_headers(response, response_headers())
         # API Gateway's access log already records every request (by the same request id), so this
         # line is DEBUG: ~50-90 us a request at INFO (docs/PERFORMANCE.md), ~1 us when filtered.
         # The route template, not the path, and never the body: names and bodies stay out of logs.

@@ -22,6 +22,9 @@ TRACING_ENABLED = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().l
     "1", "y", "yes", "t", "true", "on"
 }
 
+# The one origin browsers may call the API from (template parameter CorsAllowOrigin); empty: CORS off.
+CORS_ALLOW_ORIGIN = os.environ.get("CORS_ALLOW_ORIGIN", "").strip()
+
 # Largest request body accepted, in bytes as received (UTF-8; base64-decoded when API Gateway
 # encoded it): a course is a few hundred; anything far bigger is 413.
 MAX_BODY_BYTES = 16 * 1024
