@@ -104,12 +104,42 @@ def test_alarms_watch_5xx_latency_lambda_errors_and_throttles_and_dynamodb_throt
         assert resolve(alarm["AlarmActions"], {"AlarmTopicArn": "arn:aws:sns:us-east-1:000000000000:ops"}) == [
             "arn:aws:sns:us-east-1:000000000000:ops"]
         assert resolve(alarm["AlarmActions"]) == {"Ref": "AWS::NoValue"}
-    assert {"5XXError", "Latency", "Errors", "Throttles", "ReadThrottleEvents", "WriteThrottleEvents"} <= watched
+    assert {"5XXError", "Latency", "Errors", "Throttles", "ReadThrottleEvents", "WriteThrottleEvents",
+            "UnexpectedError", "StoreUnavailable"} <= watched
     always_deployed = {name for name, f in FUNCTIONS.items() if "Condition" not in f}
     for alarm in alarms.values():  # every function of the API is in the Lambda alarms, and only those
         ids = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
                for m in alarm.get("Metrics", []) if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == "AWS/Lambda"}
         assert ids in (set(), always_deployed)
+
+
+def _metric_stats(alarm: dict) -> dict[str, dict]:
+    """An alarm's metrics by id (a single-metric alarm's under "m")."""
+    if "Metrics" in alarm:
+        return {m["Id"]: m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m}
+    return {"m": {k: alarm[k] for k in ("Namespace", "MetricName", "Dimensions")}}
+
+
+def test_alarms_on_the_service_metrics_watch_the_namespace_and_service_the_functions_publish_to():
+    env = template.function_environment()
+    service_metrics = [metric for resource in RESOURCES.values() if resource["Type"] == "AWS::CloudWatch::Alarm"
+                       for metric in _metric_stats(resource["Properties"]).values()
+                       if not metric["Namespace"].startswith("AWS/")]
+    assert {m["MetricName"] for m in service_metrics} == {"UnexpectedError", "StoreUnavailable"}
+    for metric in service_metrics:
+        assert metric["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+        assert metric["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+
+
+def test_dynamodb_503s_have_their_own_alarm_and_neither_count_as_5xx_bugs_nor_roll_back():
+    api_5xx = RESOURCES["Api5xxAlarm"]["Properties"]
+    [expression] = [m["Expression"] for m in api_5xx["Metrics"] if "Expression" in m]
+    unavailable = next(i for i, m in _metric_stats(api_5xx).items() if m["MetricName"] == "StoreUnavailable")
+    assert re.fullmatch(rf"\(errors - FILL\({unavailable}, 0\)\) / requests", expression)
+    store = _metric_stats(RESOURCES["StoreUnavailableAlarm"]["Properties"])
+    assert {m["MetricName"] for m in store.values()} == {"StoreUnavailable", "Count"}
+    rollback = {a["Ref"] for a in TEMPLATE["Globals"]["Function"]["DeploymentPreference"]["Alarms"]}
+    assert rollback == {"FunctionErrorsAlarm", "Api5xxAlarm", "UnexpectedErrorsAlarm"}
 
 
 def test_deploys_are_gradual_through_an_alias_and_roll_back_on_alarms():
