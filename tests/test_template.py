@@ -118,7 +118,7 @@ def test_each_course_function_has_its_one_route_and_the_docs_function_is_conditi
         "UpdateCourseFunction": {"PUT /courses/{name}"},
         "DeleteCourseFunction": {"DELETE /courses/{name}"},
         "HealthFunction": {"GET /health"},
-        "ApiDocsFunction": {"GET /docs", "GET /openapi.json"},
+        "ApiDocsFunction": {"GET /docs", "GET /docs/{asset}", "GET /openapi.json"},
     }
     assert RESOURCES["ApiDocsFunction"]["Condition"] == "DocsOn"
     assert TEMPLATE["Parameters"]["ServeApiDocs"]["Default"] == "false"
@@ -181,6 +181,10 @@ def test_sam_build_makes_an_arm64_python313_layer_and_thin_functions(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     layer = build_dir / "CourseCommonLayer" / "python"
     assert (layer / "course_service" / "api.py").exists()
+    # The docs page's files: Swagger UI from the layer's Powertools, the initializer with the function.
+    swagger_ui = layer / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui"
+    assert {"swagger-ui-bundle.min.js", "swagger-ui.min.css"} <= {p.name for p in swagger_ui.iterdir()}
+    assert {"openapi.json", "swagger-initializer.js"} <= {p.name for p in (build_dir / "ApiDocsFunction").iterdir()}
     assert list((layer / "pydantic_core").glob("_pydantic_core.cpython-313-aarch64-linux-gnu.so"))
     for logical_id in FUNCTIONS:
         files = {p.name for p in (build_dir / logical_id).iterdir()}

@@ -55,7 +55,7 @@ def test_writes_need_iam_and_reads_are_public_by_default():
     assert authorizers() == {"POST /courses": "AWS_IAM", "PUT /courses/{name}": "AWS_IAM",
                              "DELETE /courses/{name}": "AWS_IAM",
                              "GET /courses/{name}": "NONE", "GET /health": "NONE",
-                             "GET /docs": "NONE", "GET /openapi.json": "NONE"}
+                             "GET /docs": "NONE", "GET /docs/{asset}": "NONE", "GET /openapi.json": "NONE"}
 
 
 def test_parameters_switch_write_auth_off_for_a_sandbox_and_read_auth_on():

@@ -151,7 +151,10 @@ def test_embedded_dynamodb_keeps_courses_across_restarts(tmp_path):
 def test_local_server_serves_swagger_ui_over_the_openapi_document(server):
     page = server.request("GET", "/docs")
     assert page.status == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'url: "openapi.json"' in page.raw.decode() and "swagger-ui-bundle.js" in page.raw.decode()
+    assert "docs/swagger-ui-bundle.min.js" in page.raw.decode()
+    script = server.request("GET", "/docs/swagger-ui-bundle.min.js")
+    assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert 'url: "openapi.json"' in server.request("GET", "/docs/swagger-initializer.js").raw.decode()
     document = server.request("GET", "/openapi.json")
     assert (document.status, document.headers["content-type"]) == (200, "application/json")
     assert document.raw.decode() == (ROOT / "openapi.json").read_text()

@@ -66,7 +66,7 @@ ERROR_DESCRIPTIONS = {
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json (charset UTF-8, if any)",
     HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
-    HTTPStatus.SERVICE_UNAVAILABLE: "DynamoDB is throttling or unavailable; retry after Retry-After seconds",
+    HTTPStatus.SERVICE_UNAVAILABLE: "The service cannot store or read courses right now; retry after Retry-After seconds",
 }
 
 
