@@ -29,7 +29,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: run test load install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: run test load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
 	$(PY) -m localdev
@@ -44,6 +44,12 @@ CLIENTS ?= 16
 FAULTS ?= 0
 load: install ## Load test of the local server: rps, p50/p99, no 5xx, nothing lost (tests/ runs a short one)
 	$(PY) -m localdev.load --duration $(DURATION) --clients $(CLIENTS) --late-replies $(FAULTS)
+
+# `make smoke API=<url>`: health, create, read, conditional update and the 4xx answers of a running API,
+# signed with SigV4 when AWS credentials are configured (deploy.yml runs it after each deploy).
+smoke: $(VENV)/.installed ## Contract check of a running API: make smoke API=<base URL, e.g. the ApiUrl output>
+	@test -n "$(API)" || { echo "usage: make smoke API=<base URL, e.g. the stack's ApiUrl output>" >&2; exit 2; }
+	$(PY) -m localdev.smoke "$(API)"
 
 install: $(VENV)/.installed node_modules/.installed
 

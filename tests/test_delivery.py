@@ -58,3 +58,15 @@ def test_samconfig_has_dev_and_prod_stacks_and_the_makefile_deploys_them():
     assert "Canary" in config["prod"]["deploy"]["parameters"]["parameter_overrides"]
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^deploy-only:.*\n\t\$\(SAM\) deploy --config-env \$\(ENV\)", makefile, re.M)
+
+
+def test_each_deploy_is_followed_by_the_smoke_check_against_that_stacks_api_url():
+    deploy = _workflow("deploy.yml")["jobs"]["deploy"]
+    runs = _runs(deploy)
+    deployed = next(i for i, run in enumerate(runs) if "make deploy-only" in run)
+    smoke = next(i for i, run in enumerate(runs) if re.search(r"make smoke API=", run))
+    assert smoke > deployed
+    # The stack samconfig.toml names for the environment (course-service-<env>), its ApiUrl output.
+    assert 'course-service-${{ inputs.environment }}' in runs[smoke] and "ApiUrl" in runs[smoke]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^smoke:.*\n(\t.*\n)*\t\$\(PY\) -m localdev\.smoke \"\$\(API\)\"", makefile, re.M)
