@@ -66,7 +66,10 @@ ERROR_DESCRIPTIONS = {
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json (charset UTF-8, if any)",
     HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
-    HTTPStatus.SERVICE_UNAVAILABLE: "The service cannot store or read courses right now; retry after Retry-After seconds",
+    HTTPStatus.SERVICE_UNAVAILABLE: (
+        "Temporarily unavailable; retry after Retry-After seconds. On POST and PUT the write may have "
+        "been applied: read the course to find out"
+    ),
 }
 
 
