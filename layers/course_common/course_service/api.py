@@ -67,8 +67,8 @@ ERROR_DESCRIPTIONS = {
     HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
     HTTPStatus.SERVICE_UNAVAILABLE: (
-        "Temporarily unavailable; retry after Retry-After seconds. On POST and PUT the write may have "
-        "been applied: read the course to find out"
+        "Temporarily unavailable; retry after Retry-After seconds. On POST, PUT and DELETE the write may "
+        "have been applied: read the course to find out"
     ),
 }
 
