@@ -97,7 +97,7 @@ def test_the_page_loads_only_files_of_this_api_under_a_policy_that_allows_nothin
     ("swagger-ui.min.css", "text/css; charset=utf-8"),
 ])
 def test_swagger_ui_is_served_from_the_files_pinned_with_powertools(docs, asset, content_type):
-    # Powertools ships Swagger UI inside its package, so poetry.lock's exact Powertools pins it,
+    # Powertools ships Swagger UI inside its package, so requirements.lock's exact Powertools pins it,
     # and the layer that every function already has carries it.
     pinned = resources.files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui" / asset
     reply = docs(f"/docs/{asset}")
@@ -129,3 +129,11 @@ def test_the_document_is_the_committed_one_and_names_no_internals(docs):
     assert reply.raw["body"] == (ROOT / "openapi.json").read_text()
     text = json.dumps(json.loads(reply.raw["body"])).lower()
     assert not [word for word in INTERNALS if word in text]
+
+
+def test_the_readme_names_the_swagger_ui_and_powertools_versions_the_lock_ships():
+    bundle = (resources.files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui"
+              / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    swagger_ui = re.search(r'PACKAGE_VERSION:"([0-9.]+)"', bundle)[1]
+    powertools = re.search(r"^aws-lambda-powertools==([0-9.]+)", (ROOT / "requirements.lock").read_text(), re.M)[1]
+    assert f"Swagger UI {swagger_ui} with Powertools {powertools}" in (ROOT / "README.md").read_text()
