@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
-    from localdev.dynamodb import Dynalite, ensure_table
+    from localdev.dynamodb import Dynalite, ensure_tables
     from localdev.server import LocalApi, make_server
 
     dynalite = None
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         table = os.environ["TABLE_NAME"]
         try:
-            if ensure_table(os.environ["DYNAMODB_ENDPOINT"], table):
-                print(f"Created table {table}", flush=True)
+            for created in ensure_tables(os.environ["DYNAMODB_ENDPOINT"], table, os.environ.get("IDEMPOTENCY_TABLE_NAME")):
+                print(f"Created table {created}", flush=True)
         except Exception as error:  # an endpoint down now may be up later: /health will tell
             print(f"Could not check or create table {table}: {error.__class__.__name__}; serving anyway", flush=True)
         api = LocalApi(max_instances=args.max_instances)

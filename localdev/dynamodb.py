@@ -89,13 +89,25 @@ def client(endpoint: str):
     )
 
 
-def ensure_table(endpoint: str, table_name: str, timeout: float = 20.0) -> bool:
-    """Creates the courses table (template.yaml's key schema) unless it exists; True if created."""
+def ensure_table(endpoint: str, table_name: str, timeout: float = 20.0, logical_id: str = "CoursesTable") -> bool:
+    """Creates a table of template.yaml (its key schema; by default the courses table) unless it
+    exists; True if created. TTL is not set: dynalite has none, and nothing relies on it (an
+    expired idempotency record is overwritten by the next request with its key)."""
     dynamodb = client(endpoint)
     if table_name in dynamodb.list_tables()["TableNames"]:
         return False
-    dynamodb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **table_key_schema())
+    dynamodb.create_table(
+        TableName=table_name, BillingMode="PAY_PER_REQUEST", **table_key_schema(logical_id=logical_id)
+    )
     dynamodb.get_waiter("table_exists").wait(
         TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": int(timeout / 0.2)}
     )
     return True
+
+
+def ensure_tables(endpoint: str, table_name: str, idempotency_table_name: str | None = None) -> list[str]:
+    """The service's tables for the courses table ``table_name``: it and its idempotency table
+    (by default ``<table_name>-idempotency``, the name course_service/settings.py derives when
+    IDEMPOTENCY_TABLE_NAME is unset). Returns the names of those it created."""
+    tables = {table_name: "CoursesTable", idempotency_table_name or f"{table_name}-idempotency": "IdempotencyTable"}
+    return [name for name, logical_id in tables.items() if ensure_table(endpoint, name, logical_id=logical_id)]

@@ -19,7 +19,8 @@ CHUNK = 65536
 class FaultProxy:
     """Listens on 127.0.0.1:<free port> and forwards to ``upstream_port`` on 127.0.0.1.
 
-    ``hold_next(n, seconds)`` delays the next ``n`` replies; ``hold_share(share, seconds)`` delays
+    ``hold_next(n, seconds)`` delays the next ``n`` replies (``after=k``: those after the next ``k``,
+    which pass: a later call of one request); ``hold_share(share, seconds)`` delays
     that share of all replies (seeded, so a run can be repeated). A reply is the first data DynamoDB
     sends after a request; the rest of it follows it. Stop with ``stop()`` or a ``with`` block.
     """
@@ -30,6 +31,7 @@ class FaultProxy:
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._held_next = 0
+        self._passing = 0
         self._share = 0.0
         self._seconds = 0.0
         self._random = random.Random(seed)
@@ -44,9 +46,9 @@ class FaultProxy:
     def endpoint(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def hold_next(self, replies: int, seconds: float) -> None:
+    def hold_next(self, replies: int, seconds: float, after: int = 0) -> None:
         with self._lock:
-            self._held_next, self._seconds = replies, seconds
+            self._held_next, self._passing, self._seconds = replies, after, seconds
 
     def hold_share(self, share: float, seconds: float) -> None:
         with self._lock:
@@ -54,11 +56,14 @@ class FaultProxy:
 
     def clear(self) -> None:
         with self._lock:
-            self._held_next, self._share = 0, 0.0
+            self._held_next, self._passing, self._share = 0, 0, 0.0
 
     def _delay_for_next_reply(self) -> float:
         with self._lock:
             self.replies += 1
+            if self._held_next > 0 and self._passing > 0:
+                self._passing -= 1
+                return 0.0
             if self._held_next > 0:
                 self._held_next -= 1
             elif not (self._share and self._random.random() < self._share):

@@ -39,6 +39,16 @@ def _fix_validation_error_schema(document: dict[str, Any]) -> None:
         document["components"]["schemas"].pop(unused, None)
 
 
+def _spell_header_names(document: dict[str, Any]) -> None:
+    """Header parameters as the API spells them (``Idempotency-Key``, as in a 422's ``loc``):
+    Powertools lower-cases their names (headers are case-insensitive)."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header":
+                    parameter["name"] = parameter["name"].title()
+
+
 def build() -> dict[str, Any]:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     document: dict[str, Any] = {}
@@ -59,6 +69,7 @@ def build() -> dict[str, Any]:
     )
     document["servers"] = [{"url": "http://127.0.0.1:3000", "description": "make run"}]
     _fix_validation_error_schema(document)
+    _spell_header_names(document)
     return document
 
 

@@ -84,10 +84,11 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
     return found
 
 
-def table_key_schema(template: dict[str, Any] | None = None) -> dict[str, Any]:
-    """KeySchema and AttributeDefinitions of the courses table, for creating it elsewhere."""
+def table_key_schema(template: dict[str, Any] | None = None, logical_id: str = "CoursesTable") -> dict[str, Any]:
+    """KeySchema and AttributeDefinitions of a table of the template (by default the courses table;
+    ``IdempotencyTable``: the Idempotency-Key records), for creating it elsewhere."""
     template = template or load()
-    props = template["Resources"]["CoursesTable"]["Properties"]
+    props = template["Resources"][logical_id]["Properties"]
     return {"KeySchema": props["KeySchema"], "AttributeDefinitions": props["AttributeDefinitions"]}
 
 

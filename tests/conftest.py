@@ -43,11 +43,15 @@ def dynamodb_client():
 
 @pytest.fixture
 def table(dynamodb_client):
-    """An empty courses table in moto, with the key schema template.yaml declares."""
+    """Empty courses and idempotency tables in moto, with the key schemas template.yaml declares."""
+    from course_service import settings
+
+    tables = {settings.TABLE_NAME: "CoursesTable", settings.IDEMPOTENCY_TABLE_NAME: "IdempotencyTable"}
     with mock_aws():
-        dynamodb_client.create_table(
-            TableName=os.environ["TABLE_NAME"], BillingMode="PAY_PER_REQUEST", **template.table_key_schema()
-        )
+        for name, logical_id in tables.items():
+            dynamodb_client.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST", **template.table_key_schema(logical_id=logical_id)
+            )
         yield dynamodb_client
 
 

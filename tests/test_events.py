@@ -19,6 +19,8 @@ EVENTS = [
     ("update_course_missing.json", "UpdateCourseFunction", 404),
     ("create_course.json", "CreateCourseFunction", 201),
     ("create_course_duplicate.json", "CreateCourseFunction", 409),
+    ("create_course_keyed.json", "CreateCourseFunction", 201),  # with an Idempotency-Key
+    ("create_course_keyed_replay.json", "CreateCourseFunction", 201),  # the same key and body: replayed
     ("create_course_invalid.json", "CreateCourseFunction", 422),
     ("create_course_malformed_json.json", "CreateCourseFunction", 422),
     ("create_course_wrong_content_type.json", "CreateCourseFunction", 415),
@@ -99,3 +101,18 @@ def test_events_give_their_statuses_in_order(table, handlers):
         assert isinstance(json.loads(reply["body"]), dict), file
 
     assert statuses == [(file, status) for file, _, status in EVENTS]
+
+
+def test_the_keyed_replay_is_the_same_request_and_answers_the_first_response(table, handlers):
+    first, again = load("create_course_keyed.json"), load("create_course_keyed_replay.json")
+    assert (first["headers"]["Idempotency-Key"], first["body"]) == (again["headers"]["Idempotency-Key"], again["body"])
+    assert first["requestContext"]["requestId"] != again["requestContext"]["requestId"]  # two requests
+
+    created, replayed = (
+        handlers["CreateCourseFunction"](event, LambdaContext(function_name="CreateCourseFunction")) for event in (first, again)
+    )
+
+    assert created["statusCode"] == replayed["statusCode"] == 201
+    assert replayed["body"] == created["body"]
+    assert replayed["multiValueHeaders"] == created["multiValueHeaders"]  # Location and ETag among them
+    assert {"Location", "ETag"} <= set(created["multiValueHeaders"])

@@ -66,26 +66,65 @@ def _repository_actions() -> dict[str, set[str]]:
     return resolved
 
 
+def _module_calls(module: str) -> dict[str, set[tuple[str | None, str]]]:
+    """For each top-level function of a course_service module: the calls it and the module's
+    functions it calls make, as (module name or None, function name)."""
+    tree = ast.parse((ROOT / f"layers/course_common/course_service/{module}.py").read_text())
+    direct = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            found = set()
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                    found.add((None, call.func.id))
+                elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+                    found.add((call.func.value.id, call.func.attr))
+            direct[node.name] = found
+    resolved = {}
+    for name in direct:
+        calls, todo = set(), [name]
+        while todo:
+            for call in direct.get(todo.pop(), ()):
+                if call not in calls:
+                    calls.add(call)
+                    if call[0] is None and call[1] in direct:
+                        todo.append(call[1])
+        resolved[name] = calls
+    return resolved
+
+
 def _domain_to_repository() -> dict[str, set[str]]:
-    tree = ast.parse((ROOT / "layers/course_common/course_service/courses.py").read_text())
-    return {
-        node.name: {c.func.attr for c in ast.walk(node)
-                    if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-                    and isinstance(c.func.value, ast.Name) and c.func.value.id == "repository"}
-        for node in tree.body if isinstance(node, ast.FunctionDef)
-    }
+    return {name: {f for m, f in calls if m == "repository"} for name, calls in _module_calls("courses").items()}
 
 
-def _function_actions(logical_id: str) -> set[str]:
-    """DynamoDB actions reachable from a function's handler: handler -> courses.* -> repository.*."""
+def _idempotency_store_actions() -> set[str]:
+    """What Powertools' DynamoDB idempotency store calls (``self.client.put_item(...)``, ...), read
+    from its source: the actions a function using course_service.idempotency needs on that table."""
+    from aws_lambda_powertools.utilities.idempotency.persistence import dynamodb as store
+
+    tree = ast.parse(Path(store.__file__).read_text())
+    calls = {c.func.attr for c in ast.walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+             and isinstance(c.func.value, ast.Attribute) and c.func.value.attr == "client"}
+    return {"dynamodb:" + "".join(word.title() for word in call.split("_")) for call in calls}
+
+
+def _function_actions(logical_id: str) -> dict[str, set[str]]:
+    """DynamoDB actions reachable from a function's handler, by table: handler -> courses.* ->
+    repository.* on the courses table; handler -> idempotency.* -> Powertools' store on its table
+    (and -> courses.* on the courses table)."""
     code = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py"
     tree = ast.parse(code.read_text())
-    domain_calls = {c.func.attr for c in ast.walk(tree)
-                    if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-                    and isinstance(c.func.value, ast.Name) and c.func.value.id == "courses"}
+    called = {(c.func.value.id, c.func.attr) for c in ast.walk(tree)
+              if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)}
+    idempotency = _module_calls("idempotency")
+    domain_calls = {f for m, f in called if m == "courses"}
+    domain_calls |= {f for m, entry in called if m == "idempotency" for mm, f in idempotency[entry] if mm == "courses"}
     repo = _repository_actions()
     domain = _domain_to_repository()
-    return {a for d in domain_calls for r in domain[d] for a in repo[r]}
+    actions = {"CoursesTable": {a for d in domain_calls for r in domain[d] for a in repo[r]}}
+    if any(m == "idempotency" for m, _ in called):
+        actions["IdempotencyTable"] = _idempotency_store_actions()
+    return {table: found for table, found in actions.items() if found}
 
 
 def _policy_statements(logical_id: str) -> list[dict]:
@@ -94,13 +133,31 @@ def _policy_statements(logical_id: str) -> list[dict]:
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_each_function_may_call_exactly_the_dynamodb_actions_its_code_uses(logical_id):
-    statements = _policy_statements(logical_id)
-    allowed = {a for s in statements for a in s["Action"]}
-    assert allowed == _function_actions(logical_id)
-    for statement in statements:
+    allowed: dict[str, set[str]] = {}
+    for statement in _policy_statements(logical_id):
         assert statement["Effect"] == "Allow"
-        assert statement["Resource"] == {"Fn::GetAtt": ["CoursesTable", "Arn"]}  # that table only
+        [table, attribute] = statement["Resource"]["Fn::GetAtt"]  # one table of the stack, by its ARN
+        assert attribute == "Arn"
+        allowed.setdefault(table, set()).update(statement["Action"])
+    assert allowed == _function_actions(logical_id)
     assert "Role" not in FUNCTIONS[logical_id]["Properties"]
+
+
+def test_only_the_create_function_uses_the_idempotency_table_which_matches_powertools_store():
+    from course_service import idempotency
+
+    assert {name for name in FUNCTIONS if "IdempotencyTable" in _function_actions(name)} == {"CreateCourseFunction"}
+    assert _idempotency_store_actions() == {
+        "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    variables = RESOURCES["CreateCourseFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables == {"IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"}}
+    table = RESOURCES["IdempotencyTable"]["Properties"]
+    store = idempotency._STORE
+    assert table["KeySchema"] == [{"AttributeName": store.key_attr, "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": store.key_attr, "AttributeType": "S"}]
+    assert store.sort_key_attr is None
+    assert table["TimeToLiveSpecification"] == {"AttributeName": store.expiry_attr, "Enabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
 
 
 def test_each_course_function_has_its_one_route_and_the_docs_function_is_conditional():

@@ -79,6 +79,7 @@ def test_cors_is_off_unless_an_origin_is_configured():
     assert resolve(cors) == {"Ref": "AWS::NoValue"}
     configured = resolve(cors, {"CorsAllowOrigin": "https://app.example.com"})
     assert configured["AllowOrigin"] == {"Fn::Sub": "'${CorsAllowOrigin}'"}
+    assert "Idempotency-Key" in configured["AllowHeaders"].strip("'").split(",")  # a browser may retry safely
 
 
 def test_table_keeps_its_data():
@@ -86,6 +87,15 @@ def test_table_keeps_its_data():
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
     assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_idempotency_records_are_encrypted_recoverable_and_expire():
+    table = RESOURCES["IdempotencyTable"]
+    # Records stop counting after 24 h: nothing in it is worth keeping when the stack goes.
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Delete"
+    assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+    assert table["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
 
 
 def test_every_log_group_has_a_retention_and_every_function_logs_to_one():

@@ -112,3 +112,51 @@ def test_when_every_reply_is_late_the_answer_is_503_and_says_the_outcome_is_unkn
     assert int(reply.headers["retry-after"]) > 0
     # What the 503 warned of: dynalite applied the first attempt. A read tells the client.
     assert slow_server.request("GET", path_of(name)).status == 200
+
+
+# With an Idempotency-Key a create makes three calls (record in progress, course, record completed);
+# the proxy holds the replies of one of them.
+
+
+def keyed_create(server, name: str, key: str):
+    return server.request("POST", "/courses", {"name": name, "level": "beginner"}, {"Idempotency-Key": key})
+
+
+def test_a_keyed_create_whose_records_put_reply_is_late_answers_201(slow_server, proxy):
+    """botocore's retry meets the record its first attempt wrote; dynalite does not return it with
+    the refusal, so it is read, recognised as ours, and the create goes on."""
+    name, key = f"late {uuid.uuid4().hex[:8]}", str(uuid.uuid4())
+    held_before = proxy.held
+    proxy.hold_next(1, HELD)
+
+    created = keyed_create(slow_server, name, key)
+
+    assert created.status == 201, created.raw
+    assert proxy.held == held_before + 1
+    assert keyed_create(slow_server, name, key).raw == created.raw
+
+
+def test_a_keyed_create_whose_course_put_reply_is_late_answers_201(slow_server, proxy, stored_version):
+    name, key = f"late {uuid.uuid4().hex[:8]}", str(uuid.uuid4())
+    proxy.hold_next(1, HELD, after=1)  # the record's put passes; the course's is late
+
+    created = keyed_create(slow_server, name, key)
+
+    assert created.status == 201, created.raw
+    assert stored_version(name) == 1
+    assert keyed_create(slow_server, name, key).raw == created.raw
+
+
+def test_a_keyed_retry_after_a_503_whose_create_was_applied_answers_201_with_that_course(slow_server, proxy):
+    name, key = f"late {uuid.uuid4().hex[:8]}", str(uuid.uuid4())
+    proxy.hold_next(3, HELD, after=1)  # every attempt of the course's put is late: outcome unknown
+
+    first = keyed_create(slow_server, name, key)
+    proxy.clear()
+
+    assert first.status == 503, first.raw
+    assert first.body == {"message": UNKNOWN_OUTCOME}
+    again = keyed_create(slow_server, name, key)
+    assert again.status == 201, again.raw
+    read = slow_server.request("GET", path_of(name))
+    assert (again.body, again.headers["etag"]) == (read.body, read.headers["etag"])

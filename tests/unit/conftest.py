@@ -8,6 +8,7 @@ stack trace, library name, table name or AWS identifier anywhere in the body or 
 
 import itertools
 import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core.models import botocore_stubber as moto_backend
-from unit_support import CLOCK_START, FORBIDDEN_IN_RESPONSES, TABLE_NAME, course_path
+from unit_support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME, course_path
 
 from course_service import courses
 from course_service.models import Course
@@ -103,6 +104,18 @@ def stored(table):
 
 
 @pytest.fixture
+def idempotency_records(table):
+    """What the idempotency table holds, read with boto3 behind the service's back: {id: item}."""
+    deserializer = TypeDeserializer()
+
+    def items() -> dict[str, dict]:
+        rows = table.scan(TableName=IDEMPOTENCY_TABLE_NAME, ConsistentRead=True)["Items"]
+        return {row["id"]["S"]: {k: deserializer.deserialize(v) for k, v in row.items()} for row in rows}
+
+    return items
+
+
+@pytest.fixture
 def clock(monkeypatch) -> list[datetime]:
     """The service's clock: CLOCK_START (2024-05-01T12:00:00Z), one second later at every reading.
 
@@ -157,6 +170,24 @@ def dynamodb(monkeypatch) -> DynamoDBSpy:
 
 
 @pytest.fixture
+def atomic_items(monkeypatch):
+    """DynamoDB applies each request to an item atomically: its condition is checked and the write
+    made as one step. moto checks, then writes, without a lock, so two conditional writes can both
+    pass; serialising moto's item operations restores DynamoDB's guarantee (and only that one)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "get_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(*args, _original=original, **kwargs):
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+
+
+@pytest.fixture
 def no_table():
     """moto with no courses table at all."""
     with mock_aws():
@@ -172,29 +203,37 @@ class LateReplies:
 
     def __init__(self, client):
         self._events = client.meta.events
-        self._lost: dict[str, int] = {}
-        self._meanwhile: dict[str, object] = {}
+        self._lost: dict[tuple[str, str | None], int] = {}
+        self._meanwhile: dict[tuple[str, str | None], object] = {}
         self.registered: list[str] = []
 
-    def lose(self, operation: str, replies: int = 1, meanwhile=None) -> None:
-        """The next ``replies`` ``operation`` requests are applied, then their replies time out.
+    def lose(self, operation: str, replies: int = 1, meanwhile=None, table: str | None = None) -> None:
+        """The next ``replies`` ``operation`` requests (to ``table`` only, if given) are applied,
+        then their replies time out.
 
         ``meanwhile()`` runs after each of them is applied, before botocore retries: another client's write.
         """
-        self._lost[operation] = replies
-        self._meanwhile[operation] = meanwhile
+        self._lost[(operation, table)] = replies
+        self._meanwhile[(operation, table)] = meanwhile
         event = f"before-send.dynamodb.{operation}"
-        self._events.register_first(event, self._send, unique_id=f"late-replies-{operation}")
-        self.registered.append(event)
+        if event not in self.registered:
+            self._events.register_first(event, self._send, unique_id=f"late-replies-{operation}")
+            self.registered.append(event)
+
+    def heal(self) -> None:
+        """Replies arrive again."""
+        self._lost.clear()
 
     def _send(self, request, event_name: str, **kwargs):
         operation = event_name.rsplit(".", 1)[-1]
-        if not self._lost.get(operation):
+        table = json.loads(request.body).get("TableName")
+        rule = next((r for r in ((operation, table), (operation, None)) if self._lost.get(r)), None)
+        if rule is None:
             return None  # moto answers
-        self._lost[operation] -= 1
+        self._lost[rule] -= 1
         moto_backend(event_name=event_name, request=request, **kwargs)  # DynamoDB applies it...
-        if self._meanwhile[operation] is not None:
-            self._meanwhile[operation]()
+        if self._meanwhile[rule] is not None:
+            self._meanwhile[rule]()
         raise ReadTimeoutError(endpoint_url=request.url)  # ...and its reply never arrives
 
     def remove(self) -> None:

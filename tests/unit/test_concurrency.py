@@ -28,24 +28,6 @@ from localdev.runtime import LambdaContext, api_event, load_module
 PARALLEL = 16
 
 
-@pytest.fixture
-def atomic_items(monkeypatch):
-    """DynamoDB applies each request to an item atomically: its condition is checked and the write
-    made as one step. moto checks, then writes, without a lock, so two conditional writes can both
-    pass; serialising moto's item operations restores DynamoDB's guarantee (and only that one)."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "get_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def atomic(*args, _original=original, **kwargs):
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)
-
-
 def in_parallel(operation: Callable[[], object]) -> list[str]:
     """Runs PARALLEL copies of one operation released at once; returns what each ended with."""
     start = threading.Barrier(PARALLEL)

@@ -12,6 +12,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from course_service import settings
 from course_service.api import etag
 from course_service.models import Course
 from localdev import template
@@ -19,6 +20,8 @@ from localdev import template
 ROUTES = {(route.method, route.resource): route for route in template.routes()}
 
 TABLE_NAME = os.environ["TABLE_NAME"]  # set by tests/conftest.py before anything is imported
+# Not set by tests/conftest.py: the default, derived from TABLE_NAME, as localdev derives it too.
+IDEMPOTENCY_TABLE_NAME = settings.IDEMPOTENCY_TABLE_NAME
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
 LEVELS = ("beginner", "intermediate", "advanced")
 

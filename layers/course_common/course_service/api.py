@@ -30,6 +30,8 @@ from course_service.errors import (
     CourseChanged,
     CourseError,
     CourseNotFound,
+    CreateInProgress,
+    IdempotencyKeyReused,
     StoreUnavailable,
 )
 from course_service.models import Course, Revision
@@ -44,9 +46,10 @@ STATUS_OF_ERROR = {
     CourseNotFound: HTTPStatus.NOT_FOUND,
     CourseAlreadyExists: HTTPStatus.CONFLICT,
     CourseChanged: HTTPStatus.PRECONDITION_FAILED,
+    CreateInProgress: HTTPStatus.CONFLICT,
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
-CONFLICTS = (CourseAlreadyExists, CourseChanged)
+CONFLICTS = (CourseAlreadyExists, CourseChanged, CreateInProgress)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 # An If-Match that names no revision we ever store (versions start at 1): the conditional write then
@@ -60,7 +63,10 @@ METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 ERROR_DESCRIPTIONS = {
     HTTPStatus.NOT_FOUND: "No course has this name",
-    HTTPStatus.CONFLICT: "A course with this name already exists; it is unchanged",
+    HTTPStatus.CONFLICT: (
+        "A course with this name already exists; it is unchanged. Or a request with the same "
+        "Idempotency-Key is still in progress: retry after Retry-After seconds"
+    ),
     HTTPStatus.PRECONDITION_FAILED: "If-Match does not match the course's current ETag; nothing changed",
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is over 16 KiB (bytes as sent); a course is a few hundred",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json (charset UTF-8, if any)",
@@ -99,9 +105,16 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return json_response(status, {"message": message}, headers)
 
 
+def _loc(loc: tuple | list) -> list:
+    """Where, as the API spells it: Powertools lower-cases header names (they are case-insensitive)."""
+    if len(loc) == 2 and loc[0] == "header":
+        return ["header", str(loc[1]).title()]  # idempotency-key -> Idempotency-Key
+    return list(loc)
+
+
 def validation_error_response(errors: list[dict[str, Any]]) -> Response:
     """422 naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
-    detail = [{"loc": list(item["loc"]), "type": item["type"]} for item in errors]
+    detail = [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors]
     metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
     return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
 
@@ -227,11 +240,15 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(CourseError)
     def domain_error(error: CourseError) -> Response:
+        if isinstance(error, IdempotencyKeyReused):
+            return validation_error_response([{"loc": ("header", "Idempotency-Key"), "type": "idempotency_key_reused"}])
         if isinstance(error, CONFLICTS):
             metrics.add_metric(name="CourseConflict", unit=MetricUnit.Count, value=1)
         if isinstance(error, StoreUnavailable):
             logger.warning("DynamoDB unavailable", exc_info=error)
             return error_response(STATUS_OF_ERROR[StoreUnavailable], error.message, RETRY_AFTER)
+        if isinstance(error, CreateInProgress):  # the same request may succeed in a moment
+            return error_response(STATUS_OF_ERROR[CreateInProgress], error.message, RETRY_AFTER)
         return error_response(STATUS_OF_ERROR[type(error)], error.message)
 
     @app.exception_handler(RequestValidationError)

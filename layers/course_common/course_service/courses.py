@@ -16,10 +16,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def create(new: CourseCreate) -> Course:
-    """Creates a course; CourseAlreadyExists if the name is taken (the stored one is untouched)."""
+def create(new: CourseCreate, write_token: str | None = None) -> Course:
+    """Creates a course; CourseAlreadyExists if the name is taken (the stored one is untouched).
+
+    ``write_token``: the same for every attempt of one request (course_service.idempotency), so that
+    an attempt recognises the course an earlier one created as its own.
+    """
     now = _now()
-    return repository.insert(Course(new.name, level=new.level, created_at=now, updated_at=now))
+    return repository.insert(Course(new.name, level=new.level, created_at=now, updated_at=now), write_token)
 
 
 def get(name: str) -> Course:

@@ -32,3 +32,15 @@ class WriteOutcomeUnknown(StoreUnavailable):
     another write overtook it before the service could look). Retrying may apply it."""
 
     message = "The write may or may not have been applied; read the course to find out"
+
+
+class CreateInProgress(CourseError):
+    """A create with the same Idempotency-Key is still running, or its outcome is not recorded yet."""
+
+    message = "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds"
+
+
+class IdempotencyKeyReused(CourseError):
+    """The Idempotency-Key was first sent with another body: refused before anything is written."""
+
+    message = "This Idempotency-Key was used with another body"

@@ -59,14 +59,18 @@ def _unavailable_or_raise(error: PynamoDBException, outcome_unknown: bool = Fals
 
 
 def _retried(error: PynamoDBException) -> bool:
-    """Whether botocore sent the request more than once: an earlier attempt, whose reply was lost or
-    late, may have been applied. botocore records the count in the error's ``ResponseMetadata``;
-    PynamoDB re-raises DynamoDB's error from botocore's, so the chain is followed to it."""
-    cause: BaseException | None = error.cause
-    while cause is not None:
-        if isinstance(cause, ClientError) and cause.response.get("ResponseMetadata", {}).get("RetryAttempts"):
+    return was_retried(error.cause)
+
+
+def was_retried(error: BaseException | None) -> bool:
+    """Whether botocore sent the request that failed with ``error`` more than once: an earlier
+    attempt, whose reply was lost or late, may have been applied. botocore records the count in the
+    error's ``ResponseMetadata``; PynamoDB re-raises DynamoDB's error from botocore's, so the chain
+    is followed to it."""
+    while error is not None:
+        if isinstance(error, ClientError) and error.response.get("ResponseMetadata", {}).get("RetryAttempts"):
             return True
-        cause = cause.__cause__
+        error = error.__cause__
     return False
 
 
@@ -110,21 +114,25 @@ def _written_by(course: Course | None, token: str | None) -> bool:
     return course is not None and token is not None and course.write_token == token
 
 
-def insert(course: Course) -> Course:
+def insert(course: Course, write_token: str | None = None) -> Course:
     """Stores a new course; one conditional PutItem, so two creates of one name cannot both win.
 
     If botocore had to retry, a refused condition may be this create's own earlier attempt: one
     read tells (the write token), and the caller gets 201 for the course it did create.
+    ``write_token`` is given when every attempt of one request writes the same token (a create with
+    an Idempotency-Key, course_service.idempotency): then any refusal may be an earlier attempt of
+    this request, whose answer the client never got, and is worth that read too.
     """
-    token = course.write_token = _new_write_token()
+    token = course.write_token = write_token or _new_write_token()
     try:
         course.save(condition=Course.name.does_not_exist())
     except PynamoDBException as error:
         if _error_code(error) != CONDITION_FAILED:
             _unavailable_or_raise(error, outcome_unknown=True)
-        if not _retried(error):
+        retried = _retried(error)
+        if not retried and write_token is None:
             raise CourseAlreadyExists() from None
-        stored = _read_after_refused_write(course.name, token, course.created_at, True, lambda c: c.created_at)
+        stored = _read_after_refused_write(course.name, token, course.created_at, retried, lambda c: c.created_at)
         if stored is None or not _written_by(stored, token):
             raise CourseAlreadyExists() from None
         return stored

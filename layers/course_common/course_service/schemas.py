@@ -81,6 +81,10 @@ CourseName = Annotated[
     Field(description=NAME_RULE),
 ]
 
+# The Idempotency-Key header of POST /courses: 1 to 255 visible ASCII characters (VCHAR in RFC 9110:
+# no space, no control character), taken as sent (quotes of a structured-field string included).
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+
 
 class CourseCreate(BaseModel):
     """Body of ``POST /courses``."""

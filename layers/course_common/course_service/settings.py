@@ -8,6 +8,9 @@ function timeout in ``template.yaml`` (and so below API Gateway's 29 s integrati
 import os
 
 TABLE_NAME = os.environ.get("TABLE_NAME", "courses")
+# Idempotency-Key records (template.yaml's IdempotencyTable sets it); locally the table beside the
+# courses table, which localdev and the tests create under this name.
+IDEMPOTENCY_TABLE_NAME = os.environ.get("IDEMPOTENCY_TABLE_NAME") or f"{TABLE_NAME}-idempotency"
 # Unset in AWS (the regional endpoint is used); set locally to DynamoDB Local, dynalite, ...
 DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT") or None
 REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -29,5 +32,8 @@ CORS_ALLOW_ORIGIN = os.environ.get("CORS_ALLOW_ORIGIN", "").strip()
 # encoded it): a course is a few hundred; anything far bigger is 413.
 MAX_BODY_BYTES = 16 * 1024
 
-# Seconds a client should wait before retrying after a 503.
+# Seconds a client should wait before retrying after a 503 (or a 409 for a create still in progress).
 RETRY_AFTER_SECONDS = 1
+
+# How long a create's first response is kept for a retry with the same Idempotency-Key.
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60

@@ -1,0 +1,467 @@
+"""POST /courses with ``Idempotency-Key``: a retry with the same key and body answers the first
+response again, whatever happened to the course since; the same key with another body is 422 and
+writes nothing; a request whose key is still in flight is 409 with Retry-After; never two courses.
+Without the header nothing changes. Late DynamoDB replies (``late_replies``) do not change the answer.
+"""
+
+import json
+import os
+import string
+import subprocess
+import sys
+import time
+
+import pytest
+from unit_support import IDEMPOTENCY_TABLE_NAME, ROUTES, TABLE_NAME, client_error, course_path
+
+from course_service import courses
+from course_service.errors import CreateInProgress
+from course_service.schemas import CourseCreate
+from localdev.runtime import LambdaContext, api_event
+from localdev.template import ROOT
+
+KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"
+CHEMISTRY = {"name": "Chemistry", "level": "beginner"}
+UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
+IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds"
+KEY_REUSED = {
+    "message": "Request is invalid",
+    "detail": [{"loc": ["header", "Idempotency-Key"], "type": "idempotency_key_reused"}],
+}
+
+
+@pytest.fixture
+def keyed(api, table):
+    """POST /courses with an Idempotency-Key (KEY unless told), through the handler."""
+
+    def post(body=CHEMISTRY, key=KEY):
+        return api("POST", "/courses", body=body, headers={"Idempotency-Key": key})
+
+    return post
+
+
+def tables_called(dynamodb) -> list[tuple[str, str]]:
+    return [(operation, params["TableName"]) for operation, params in dynamodb.calls]
+
+
+def same_response(reply, first) -> bool:
+    return (reply.status, reply.body, reply.headers["location"], reply.headers["etag"]) == (
+        first.status, first.body, first.headers["location"], first.headers["etag"])
+
+
+# The contract
+
+
+def test_a_keyed_create_answers_201_and_its_retry_answers_the_same_response(keyed, stored, get):
+    first = keyed()
+    again = keyed()
+
+    assert first.status == 201, first.body
+    assert first.headers["location"] == course_path("Chemistry")
+    assert same_response(again, first)
+    assert list(stored()) == ["Chemistry"]
+    assert stored()["Chemistry"]["version"] == 1
+    assert get("Chemistry").headers["etag"] == first.headers["etag"]
+
+
+def test_a_retry_answers_the_first_response_even_after_the_course_changed(keyed, put, get):
+    first = keyed()
+    assert put("Chemistry", "advanced").status == 200
+
+    again = keyed()
+
+    assert same_response(again, first)
+    assert again.body["level"] == "beginner"  # the first response, not the course as it is now
+    assert get("Chemistry").body["level"] == "advanced"
+
+
+def test_bodies_are_compared_as_validated_so_a_name_with_surrounding_spaces_is_the_same_body(keyed):
+    first = keyed()
+
+    assert same_response(keyed({"level": "beginner", "name": "  Chemistry "}), first)
+
+
+@pytest.mark.parametrize(
+    "other", [{"name": "Chemistry", "level": "advanced"}, {"name": "Biology", "level": "beginner"}],
+    ids=["another level", "another name"],
+)
+def test_the_same_key_with_another_body_is_422_naming_the_header_and_writes_nothing(
+    keyed, stored, idempotency_records, other
+):
+    keyed()
+    before = (stored(), idempotency_records())
+
+    reply = keyed(other)
+
+    assert reply.status == 422
+    assert reply.body == KEY_REUSED
+    assert (stored(), idempotency_records()) == before
+
+
+def test_a_key_first_used_for_a_body_that_was_refused_is_free_for_another_body(keyed, create, stored):
+    create("Chemistry")  # without a key
+    assert keyed().status == 409  # only 201s are remembered
+
+    assert keyed({"name": "Biology", "level": "beginner"}).status == 201
+    assert set(stored()) == {"Chemistry", "Biology"}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", " ", "a b", " padded", "x" * 256, "caf\u00e9", "tab\there", "\x7f", "\u200bzero-width", "newline\n"],
+    ids=["empty", "a space", "inner space", "leading space", "256 characters", "non-ASCII", "tab", "DEL",
+         "zero-width space", "trailing newline"],
+)
+def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_422_naming_the_header(api, table, stored, key):
+    reply = api("POST", "/courses", body=CHEMISTRY, headers={"Idempotency-Key": key})
+
+    assert reply.status == 422, reply.body
+    assert [item["loc"] for item in reply.body["detail"]] == [["header", "Idempotency-Key"]]
+    assert stored() == {}
+
+
+@pytest.mark.parametrize(
+    "key", ["a", "x" * 255, string.punctuation, KEY, '"quoted"'],
+    ids=["1 character", "255 characters", "punctuation", "a UUID", "quotes are characters too"],
+)
+def test_any_1_to_255_visible_ascii_characters_are_a_key(keyed, key):
+    first = keyed(key=key)
+
+    assert first.status == 201, first.body
+    assert same_response(keyed(key=key), first)
+
+
+def test_the_header_name_is_case_insensitive(api, keyed):
+    first = keyed()
+
+    again = api("POST", "/courses", body=CHEMISTRY, headers={"idempotency-key": KEY})
+
+    assert same_response(again, first)
+
+
+def test_two_idempotency_key_lines_are_422(handlers, table, stored):
+    route = ROUTES[("POST", "/courses")]
+    event = api_event("POST", "/courses", route=route, body=json.dumps(CHEMISTRY),
+                      headers={"Content-Type": "application/json", "Idempotency-Key": "b"})
+    event["multiValueHeaders"]["Idempotency-Key"] = ["a", "b"]
+
+    reply = handlers[route.function](event, LambdaContext(function_name=route.function))
+
+    assert reply["statusCode"] == 422
+    assert [item["loc"] for item in json.loads(reply["body"])["detail"]] == [["header", "Idempotency-Key"]]
+    assert stored() == {}
+
+
+def test_two_keys_are_two_requests(keyed, stored):
+    assert keyed(key="one").status == 201
+    assert keyed({"name": "Biology", "level": "advanced"}, key="two").status == 201
+    assert keyed(key="three").status == 409  # a new request for a name that exists
+    assert set(stored()) == {"Chemistry", "Biology"}
+
+
+# What it costs
+
+
+def test_a_keyed_create_makes_three_dynamodb_calls(keyed, dynamodb):
+    keyed()
+
+    assert tables_called(dynamodb) == [
+        ("PutItem", IDEMPOTENCY_TABLE_NAME),  # the record, in progress
+        ("PutItem", TABLE_NAME),  # the course
+        ("UpdateItem", IDEMPOTENCY_TABLE_NAME),  # the record, completed with the response
+    ]
+
+
+def test_a_replay_makes_one_dynamodb_call_when_the_refused_put_returns_the_record(keyed, dynamodb):
+    keyed()
+    dynamodb.calls.clear()
+
+    keyed()
+
+    # DynamoDB (and moto) return the item with the refusal (ReturnValuesOnConditionCheckFailure);
+    # dynalite does not, and Powertools reads it instead (tests/integration/test_idempotency.py).
+    assert tables_called(dynamodb) == [("PutItem", IDEMPOTENCY_TABLE_NAME)]
+    assert dynamodb.calls[0][1]["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
+
+
+def test_a_keyed_create_of_an_existing_name_is_409_in_four_calls(keyed, create, dynamodb, idempotency_records):
+    create("Chemistry")  # without a key
+    dynamodb.calls.clear()
+
+    assert keyed().status == 409
+
+    # The refused course may be this request's own (an earlier attempt's): one read tells. The
+    # record is then deleted: only 201s are remembered.
+    assert tables_called(dynamodb) == [
+        ("PutItem", IDEMPOTENCY_TABLE_NAME), ("PutItem", TABLE_NAME), ("GetItem", TABLE_NAME),
+        ("DeleteItem", IDEMPOTENCY_TABLE_NAME),
+    ]
+    assert idempotency_records() == {}
+
+
+def test_a_replay_is_not_counted_as_a_created_course_and_in_progress_is_a_conflict(keyed, capsys, monkeypatch):
+    from test_observability import metric_names
+
+    from course_service import idempotency
+
+    keyed()
+    assert metric_names(capsys.readouterr().out) == ["CourseCreated"]
+    keyed()
+    assert metric_names(capsys.readouterr().out) == []
+
+    def still_in_progress(*args, **kwargs):
+        raise CreateInProgress()
+
+    monkeypatch.setattr(idempotency, "create", still_in_progress)
+    assert keyed().status == 409
+    assert metric_names(capsys.readouterr().out) == ["CourseConflict"]
+
+
+def test_records_expire_after_24_hours_and_hold_no_key_in_clear(keyed, idempotency_records):
+    keyed(key="my-secret-looking-key")
+
+    [(record_id, record)] = idempotency_records().items()
+    assert "my-secret-looking-key" not in json.dumps(record, default=str) + record_id
+    assert abs(int(record["expiration"]) - (time.time() + 24 * 3600)) < 600  # a clock reading, not a speed
+    assert record["status"] == "COMPLETED"
+
+
+def test_without_the_header_nothing_changes_one_call_and_a_duplicate_is_409(api, table, dynamodb, idempotency_records):
+    assert api("POST", "/courses", body=CHEMISTRY).status == 201
+    assert tables_called(dynamodb) == [("PutItem", TABLE_NAME)]
+    dynamodb.calls.clear()
+
+    assert api("POST", "/courses", body=CHEMISTRY).status == 409
+    assert tables_called(dynamodb) == [("PutItem", TABLE_NAME)]
+    assert idempotency_records() == {}
+
+
+def test_without_the_header_the_idempotency_utility_is_not_even_imported():
+    """Requests without a key do not pay for it: Powertools' idempotency utility and the boto3 it
+    brings are ~55 ms of cold start (docs/PERFORMANCE.md). They load with the first keyed request.
+    (moto needs boto3 in the probe, so boto3 itself is not checked here; make bench counts modules.)"""
+    route = ROUTES[("POST", "/courses")]
+    probe = f"""
+import json, sys
+from pathlib import Path
+import boto3
+from moto import mock_aws
+from localdev import template
+from localdev.runtime import LambdaContext, api_event, load_handler
+handler = load_handler(Path({str(route.code_uri)!r}), {route.handler!r})
+from course_service import settings
+loaded = {{}}
+with mock_aws():
+    client = boto3.client("dynamodb")
+    for name, table in ((settings.TABLE_NAME, "CoursesTable"), (settings.IDEMPOTENCY_TABLE_NAME, "IdempotencyTable")):
+        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **template.table_key_schema(logical_id=table))
+    for step, headers in (("without", {{}}), ("with", {{"Idempotency-Key": "k"}})):
+        body = json.dumps({{"name": "Course " + step, "level": "beginner"}})
+        event = api_event("POST", "/courses", headers={{"Content-Type": "application/json", **headers}}, body=body)
+        status = handler(event, LambdaContext())["statusCode"]
+        modules = [m for m in sys.modules if m.startswith("aws_lambda_powertools.utilities.idempotency")]
+        loaded[step] = [status, sorted(modules)]
+print(json.dumps(loaded))
+"""
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=os.environ, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert loaded["without"] == [201, []]
+    assert loaded["with"][0] == 201
+    assert "aws_lambda_powertools.utilities.idempotency" in loaded["with"][1]  # the probe can see it
+
+
+# Requests in flight at the same time
+
+
+def test_a_request_whose_key_is_in_flight_is_409_with_retry_after_and_creates_nothing(api, table, stored, monkeypatch):
+    from course_service import idempotency
+
+    create_course = courses.create
+    arrived = []
+
+    def create_while_a_retry_arrives(*args, **kwargs):
+        if not arrived:  # the client's retry arrives while the first request is still creating
+            arrived.append(api("POST", "/courses", body=CHEMISTRY, headers={"Idempotency-Key": KEY}))
+        return create_course(*args, **kwargs)
+
+    monkeypatch.setattr(courses, "create", create_while_a_retry_arrives)
+
+    course, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext())
+
+    [retry] = arrived
+    assert retry.status == 409
+    assert retry.body == {"message": IN_PROGRESS}
+    assert int(retry.headers["retry-after"]) > 0
+    assert (course.name, replayed) == ("Chemistry", False)
+    assert list(stored()) == ["Chemistry"]
+    later = api("POST", "/courses", body=CHEMISTRY, headers={"Idempotency-Key": KEY})
+    assert later.status == 201
+    assert later.headers["etag"] == api("GET", "/courses/{name}", course_path("Chemistry")).headers["etag"]
+
+
+def test_racing_requests_with_one_key_create_one_course_and_the_others_are_replayed_or_in_progress(
+    atomic_items, table, stored
+):
+    from course_service import idempotency
+
+    def one_request() -> str:
+        try:
+            course, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext())
+        except CreateInProgress:
+            return "in progress"
+        assert course.name == "Chemistry"
+        return "replayed" if replayed else "created"
+
+    outcomes = in_parallel(one_request)
+
+    assert outcomes.count("created") == 1, outcomes
+    assert set(outcomes) <= {"created", "replayed", "in progress"}
+    assert list(stored()) == ["Chemistry"]
+
+
+# Late DynamoDB replies: each caller still gets the outcome of its own request
+
+
+def test_a_lost_reply_to_the_records_put_is_recognised_and_the_create_answers_201(
+    keyed, late_replies, stored, idempotency_records
+):
+    late_replies.lose("PutItem", table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    # botocore's retry met the record its first attempt wrote: ours, not another request in progress.
+    assert first.status == 201, first.body
+    assert list(stored()) == ["Chemistry"]
+    assert [r["status"] for r in idempotency_records().values()] == ["COMPLETED"]
+    assert same_response(keyed(), first)
+
+
+def test_a_lost_reply_to_the_course_put_is_recognised_by_its_write_token(keyed, late_replies, stored, dynamodb):
+    late_replies.lose("PutItem", table=TABLE_NAME)
+
+    first = keyed()
+
+    assert first.status == 201, first.body
+    assert stored()["Chemistry"]["version"] == 1
+    assert tables_called(dynamodb) == [
+        ("PutItem", IDEMPOTENCY_TABLE_NAME), ("PutItem", TABLE_NAME), ("GetItem", TABLE_NAME),
+        ("UpdateItem", IDEMPOTENCY_TABLE_NAME),
+    ]
+    assert same_response(keyed(), first)
+
+
+def test_after_a_503_whose_create_was_applied_a_retry_with_the_key_answers_201_with_that_course(
+    keyed, late_replies, stored, get, dynamodb
+):
+    late_replies.lose("PutItem", replies=99, table=TABLE_NAME)
+    first = keyed()
+    assert first.status == 503, first.body
+    assert first.body == {"message": UNKNOWN_OUTCOME}
+    assert list(stored()) == ["Chemistry"]  # what the 503 warned of: the first attempt was applied
+    late_replies.heal()
+    dynamodb.calls.clear()
+
+    again = keyed()
+
+    assert again.status == 201, again.body
+    assert again.body == get("Chemistry").body
+    assert again.headers["etag"] == get("Chemistry").headers["etag"]
+    assert stored()["Chemistry"]["version"] == 1
+    # Powertools deleted its record when the first attempt failed, so the retry creates again; its
+    # write token (derived from the key and the body) recognises the course: one read more.
+    assert tables_called(dynamodb)[:3] == [
+        ("PutItem", IDEMPOTENCY_TABLE_NAME), ("PutItem", TABLE_NAME), ("GetItem", TABLE_NAME)]
+
+
+def test_after_a_503_a_retry_with_the_key_is_409_if_the_course_was_written_since(keyed, late_replies, put, stored):
+    """The limit of the write token: a later write replaces it, and the course is no longer
+    recognisable as this create's (README, Decisions). The client reads the course."""
+    late_replies.lose("PutItem", replies=99, table=TABLE_NAME)
+    assert keyed().status == 503
+    late_replies.heal()
+    assert put("Chemistry", "advanced").status == 200
+
+    assert keyed().status == 409
+    assert stored()["Chemistry"]["level"] == "advanced"
+
+
+def test_a_lost_reply_to_the_records_completion_still_answers_201_and_retries_replay_it(
+    keyed, late_replies, stored
+):
+    late_replies.lose("UpdateItem", replies=99, table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert first.status == 201, first.body  # the course was created; only the bookkeeping is unsure
+    late_replies.heal()
+    assert same_response(keyed(), first)  # DynamoDB had applied the completion
+    assert list(stored()) == ["Chemistry"]
+
+
+def test_when_the_record_cannot_be_completed_the_key_is_busy_until_its_in_progress_expiry_then_answers_201(
+    keyed, dynamodb, table, idempotency_records, stored, get
+):
+    dynamodb.fail("UpdateItem", client_error("ThrottlingException", "UpdateItem"))
+    first = keyed()
+    assert first.status == 201, first.body
+    dynamodb.heal()
+
+    busy = keyed()
+    assert busy.status == 409 and busy.body == {"message": IN_PROGRESS}
+    assert int(busy.headers["retry-after"]) > 0
+
+    # The record stays in progress until the Lambda's remaining time when it was written has passed.
+    [record_id] = idempotency_records()
+    table.update_item(TableName=IDEMPOTENCY_TABLE_NAME, Key={"id": {"S": record_id}},
+                      UpdateExpression="SET in_progress_expiration = :past", ExpressionAttributeValues={":past": {"N": "0"}})
+
+    again = keyed()
+    assert again.status == 201, again.body
+    assert again.body == first.body == get("Chemistry").body
+    assert list(stored()) == ["Chemistry"]
+
+
+# Failures of the idempotency table
+
+
+@pytest.mark.parametrize("operation", ["PutItem", "GetItem"])
+def test_when_the_idempotency_table_is_unavailable_before_the_create_the_answer_is_503_and_nothing_is_written(
+    keyed, create, dynamodb, stored, operation
+):
+    if operation == "GetItem":  # the read after a refused put (dynalite's path): make the put refuse
+        dynamodb.fail("PutItem", client_error("ConditionalCheckFailedException", "PutItem"))
+    dynamodb.fail(operation, client_error("ThrottlingException", operation))
+
+    reply = keyed()
+
+    assert reply.status == 503
+    assert reply.body == {"message": "Service temporarily unavailable, retry later"}
+    assert int(reply.headers["retry-after"]) > 0
+    assert stored() == {}
+
+
+def test_a_permanent_error_of_the_idempotency_table_is_a_500(keyed, dynamodb, stored):
+    dynamodb.fail("PutItem", client_error("ResourceNotFoundException", "PutItem"))
+
+    reply = keyed()
+
+    assert reply.status == 500
+    assert reply.body == {"message": "Internal server error"}
+    assert stored() == {}
+
+
+def in_parallel(operation, parallel: int = 16) -> list:
+    """``parallel`` copies of ``operation`` released at once, on threads; what each returned."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(parallel)
+
+    def run(_):
+        start.wait()
+        return operation()
+
+    with ThreadPoolExecutor(parallel) as pool:
+        return list(pool.map(run, range(parallel)))
