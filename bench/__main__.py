@@ -25,7 +25,7 @@ from pathlib import Path
 from bench import build
 from localdev.__main__ import local_environment
 from localdev.doctor import _runtime_python
-from localdev.dynamodb import Dynalite, client, ensure_table
+from localdev.dynamodb import Dynalite, client, ensure_tables
 from localdev.runtime import api_event
 from localdev.template import routes
 
@@ -35,16 +35,18 @@ WORKER = ROOT / "bench" / "worker.py"
 FLOOR_SOURCE = ROOT / "bench" / "baseline"
 SEEDED = "Bench course"  # the course get and update read and write
 
-# function folder -> (logical id, kind of request)
+# row (a function folder, or a variant of its requests) -> (logical id, kind of request)
 FUNCTIONS = {
     "create_course": ("CreateCourseFunction", "create"),
+    # With an Idempotency-Key, a new one per request: each a create, with its record (3 calls).
+    "create_course_keyed": ("CreateCourseFunction", "create_keyed"),
     "get_course": ("GetCourseFunction", "get"),
     "update_course": ("UpdateCourseFunction", "update"),
     "delete_course": ("DeleteCourseFunction", "delete"),
     "health": ("HealthFunction", "health"),
 }
-DYNAMODB_CALL = {"create": "PutItem", "get": "GetItem", "update": "UpdateItem", "delete": "DeleteItem",
-                 "health": "DescribeTable"}
+DYNAMODB_CALL = {"create": "PutItem", "create_keyed": "PutItem+PutItem+UpdateItem", "get": "GetItem",
+                 "update": "UpdateItem", "delete": "DeleteItem", "health": "DescribeTable"}
 WARMUP = 50  # requests bench/worker.py makes before it measures (indices -WARMUP .. -1)
 
 
@@ -80,12 +82,13 @@ class Bench:
         }
 
     def _events(self) -> dict[str, dict]:
-        by_function = {r.code_uri.name: r for r in routes()}
-        path = {"create": "/courses", "get": "/courses/Bench%20course", "update": "/courses/Bench%20course",
-                "delete": "/courses/Bench%20course", "health": "/health"}  # deletes: a seeded course each
+        by_function = {r.function: r for r in routes()}
+        path = {"create": "/courses", "create_keyed": "/courses", "get": "/courses/Bench%20course",
+                "update": "/courses/Bench%20course", "delete": "/courses/Bench%20course",
+                "health": "/health"}  # deletes: a seeded course each
         events = {}
-        for folder, (_, kind) in FUNCTIONS.items():
-            route = by_function[folder]
+        for folder, (logical_id, kind) in FUNCTIONS.items():
+            route = by_function[logical_id]
             events[folder] = api_event(route.method, path[kind], route=route,
                                        headers={"Content-Type": "application/json"})
         return events
@@ -196,7 +199,7 @@ def workspace(python: str, table: str):
         (workdir / "floor").mkdir()
         shutil.copy2(FLOOR_SOURCE / "app.py", workdir / "floor" / "app.py")
         build.compile_bytecode(python, workdir / "floor")
-        ensure_table(dynalite.endpoint, table)
+        ensure_tables(dynalite.endpoint, table)
         seed(dynalite.endpoint, table, 100)
         yield Bench(python, dynalite.endpoint, table, workdir), dynalite
 

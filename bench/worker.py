@@ -52,12 +52,16 @@ def course_name(job: dict, i: int, prefix: str) -> str:
 
 
 def event_for(job: dict, i: int, prefix: str) -> dict:
-    """The job's event; creates get a new name each time, updates alternate the level, deletes
-    take a seeded course each time."""
+    """The job's event; creates get a new name each time (keyed ones a new key too: each is a
+    create, not a replay), updates alternate the level, deletes take a seeded course each time."""
     event = dict(job["event"])
     event["requestContext"] = {**event["requestContext"], "requestId": f"{prefix}-{i}"}
-    if job["kind"] == "create":
+    if job["kind"] in ("create", "create_keyed"):
         event["body"] = json.dumps({"name": course_name(job, i, prefix), "level": "beginner"})
+        if job["kind"] == "create_keyed":
+            key = f"{prefix}-{job['run']}-{i}"
+            event["headers"] = {**event["headers"], "Idempotency-Key": key}
+            event["multiValueHeaders"] = {**event["multiValueHeaders"], "Idempotency-Key": [key]}
     elif job["kind"] == "update":
         event["body"] = json.dumps({"level": ("beginner", "advanced")[i % 2]})
     elif job["kind"] == "delete":

@@ -1,4 +1,5 @@
-"""The floor: each route's one DynamoDB call made with botocore alone, answered with JSON.
+"""The floor: each route's DynamoDB call made with botocore alone, answered with JSON (a create with
+an Idempotency-Key: the three calls of Powertools' idempotency record around the create).
 
 No framework, no validation, no model: what any Python handler doing that call has to import and
 run. It is loaded exactly like the real functions (same Python, same botocore, same environment).
@@ -13,6 +14,7 @@ import botocore.session
 from botocore.config import Config
 
 TABLE = os.environ["TABLE_NAME"]
+IDEMPOTENCY_TABLE = f"{TABLE}-idempotency"
 # Created once per instance, with the service's timeouts and retries.
 client = botocore.session.get_session().create_client(
     "dynamodb",
@@ -34,6 +36,10 @@ def lambda_handler(event: dict, context) -> dict:
         return _json(200, {"status": "ok"})
     if method == "POST":
         course = json.loads(event["body"])
+        key = (event.get("headers") or {}).get("Idempotency-Key")
+        if key:
+            client.put_item(TableName=IDEMPOTENCY_TABLE, Item={"id": {"S": key}, "status": {"S": "INPROGRESS"}},
+                            ConditionExpression="attribute_not_exists(id)")
         now = _now()
         client.put_item(
             TableName=TABLE,
@@ -42,7 +48,12 @@ def lambda_handler(event: dict, context) -> dict:
             ConditionExpression="attribute_not_exists(#n)",
             ExpressionAttributeNames={"#n": "name"},
         )
-        return _json(201, {"name": course["name"], "level": course["level"], "created_at": now, "updated_at": now})
+        body = {"name": course["name"], "level": course["level"], "created_at": now, "updated_at": now}
+        if key:
+            client.update_item(TableName=IDEMPOTENCY_TABLE, Key={"id": {"S": key}},
+                               UpdateExpression="SET #s = :s, #d = :d", ExpressionAttributeNames={"#s": "status", "#d": "data"},
+                               ExpressionAttributeValues={":s": {"S": "COMPLETED"}, ":d": {"S": json.dumps(body)}})
+        return _json(201, body)
     name = unquote(path.rsplit("/", 1)[1])
     if method == "DELETE":
         client.delete_item(TableName=TABLE, Key={"name": {"S": name}}, ConditionExpression="attribute_exists(#n)",
