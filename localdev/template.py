@@ -85,10 +85,12 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
 
 
 def table_key_schema(template: dict[str, Any] | None = None) -> dict[str, Any]:
-    """KeySchema and AttributeDefinitions of the courses table, for creating it elsewhere."""
+    """KeySchema, AttributeDefinitions and GlobalSecondaryIndexes of the courses table, for creating
+    it elsewhere (on demand: the indexes need no throughput)."""
     template = template or load()
     props = template["Resources"]["CoursesTable"]["Properties"]
-    return {"KeySchema": props["KeySchema"], "AttributeDefinitions": props["AttributeDefinitions"]}
+    keys = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
+    return {key: props[key] for key in keys if key in props}
 
 
 def layer_dirs(template: dict[str, Any] | None = None) -> list[Path]:

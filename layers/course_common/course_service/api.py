@@ -198,11 +198,16 @@ def course_location(course: Course) -> str:
     return "/courses/" + quote(course.name, safe="")
 
 
-def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+def course_body(course: Course) -> dict[str, Any]:
+    """A course as every response shows it (CourseResponse), as JSON values."""
     body = CourseResponse(
         name=course.name, level=course.level, created_at=course.created_at, updated_at=course.updated_at
     )
-    return json_response(status, body.model_dump(mode="json"), {"ETag": etag(course), **(headers or {})})
+    return body.model_dump(mode="json")
+
+
+def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, course_body(course), {"ETag": etag(course), **(headers or {})})
 
 
 class JsonResolver(APIGatewayRestResolver):
