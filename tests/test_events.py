@@ -23,6 +23,7 @@ EVENTS = [
     ("create_course_malformed_json.json", "CreateCourseFunction", 422),
     ("create_course_wrong_content_type.json", "CreateCourseFunction", 415),
     ("get_course.json", "GetCourseFunction", 200),
+    ("get_course_not_modified.json", "GetCourseFunction", 304),  # If-None-Match: *
     ("list_courses.json", "ListCoursesFunction", 200),
     ("list_courses_level.json", "ListCoursesFunction", 200),
     ("list_courses_next_page.json", "ListCoursesFunction", 200),  # a cursor: after "Biology"
@@ -101,6 +102,9 @@ def test_events_give_their_statuses_in_order(table, handlers):
         headers = {**(reply.get("multiValueHeaders") or {}), **{k: [v] for k, v in (reply.get("headers") or {}).items()}}
         if reply["statusCode"] == 204:
             assert not reply.get("body") and "Content-Type" not in headers, file
+            continue
+        if reply["statusCode"] == 304:
+            assert not reply["body"] and headers["ETag"], file
             continue
         assert headers["Content-Type"] == ["application/json"], file
         assert isinstance(json.loads(reply["body"]), dict), file

@@ -1,4 +1,4 @@
-"""GET /courses over HTTP, through the local server against dynalite: real
+"""GET /courses and conditional GET over HTTP, through the local server against dynalite: real
 global secondary indexes, real Query pages, concurrent writers."""
 
 import threading
@@ -117,3 +117,15 @@ def test_bad_parameters_are_422_naming_them_over_http(server):
         assert reply.status == 422, query
         assert [item["loc"] for item in reply.body["detail"]] == [["query", parameter]]
 
+
+def test_if_none_match_answers_304_without_a_body_over_http(server):
+    name = f"cached {uuid.uuid4().hex[:8]}"
+    etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+
+    for header in (etag, "W/" + etag, "*"):
+        reply = server.request("GET", path_of(name), headers={"If-None-Match": header})
+        assert (reply.status, reply.raw, reply.headers["etag"]) == (304, b"", etag)
+
+    changed = server.request("PUT", path_of(name), {"level": "advanced"})
+    reply = server.request("GET", path_of(name), headers={"If-None-Match": etag})
+    assert (reply.status, reply.body, reply.headers["etag"]) == (200, changed.body, changed.headers["etag"])
