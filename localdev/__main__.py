@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
-    from localdev.dynamodb import Dynalite, ensure_table
+    from localdev.dynamodb import Dynalite, ensure_table, missing_indexes, rebuild_with_indexes
     from localdev.server import LocalApi, make_server
 
     dynalite = None
@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if ensure_table(os.environ["DYNAMODB_ENDPOINT"], table):
                 print(f"Created table {table}", flush=True)
+            elif dynalite is not None and rebuild_with_indexes(dynalite.endpoint, table):
+                print(f"Rebuilt table {table} with the indexes GET /courses reads, its courses kept", flush=True)
+            elif missing := missing_indexes(os.environ["DYNAMODB_ENDPOINT"], table):
+                print(f"Table {table} lacks the indexes {sorted(missing)}: GET /courses fails until it has them "
+                      "(README, Deploy)", flush=True)
         except Exception as error:  # an endpoint down now may be up later: /health will tell
             print(f"Could not check or create table {table}: {error.__class__.__name__}; serving anyway", flush=True)
         api = LocalApi(max_instances=args.max_instances)
