@@ -237,7 +237,7 @@ def find_page(level: str | None, after: str | None, limit: int) -> Page:
         found = next(index.query(partition, range_key_condition=start, page_size=limit + 1).page_iter)
     except PynamoDBException as error:
         _unavailable_or_raise(error)
-    courses = [Course.from_raw_data(item) for item in found["Items"]]
+    items = found["Items"]
     # More than a page, or DynamoDB stopped early (its 1 MB cap, far above 101 courses).
-    more = len(courses) > limit or (bool(courses) and "LastEvaluatedKey" in found)
-    return Page(courses[:limit], more)
+    more = len(items) > limit or (bool(items) and "LastEvaluatedKey" in found)
+    return Page([Course.from_raw_data(item) for item in items[:limit]], more)  # the extra one unread
