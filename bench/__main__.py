@@ -26,8 +26,11 @@ from bench import build
 from localdev.__main__ import local_environment
 from localdev.doctor import _runtime_python
 from localdev.dynamodb import Dynalite, client, ensure_tables
-from localdev.runtime import api_event
+from localdev.runtime import api_event, put_layers_on_path
 from localdev.template import routes
+
+put_layers_on_path()
+from course_service.models import CATALOGUE  # noqa: E402  (seeded courses are listed like created ones)
 
 ROOT = build.ROOT
 RESULTS = ROOT / "bench" / "results.json"
@@ -44,9 +47,11 @@ FUNCTIONS = {
     "update_course": ("UpdateCourseFunction", "update"),
     "delete_course": ("DeleteCourseFunction", "delete"),
     "health": ("HealthFunction", "health"),
+    "list_courses": ("ListCoursesFunction", "list"),
 }
+GROWTH = ("get_course", "update_course", "list_courses")  # measured again with 100,000 courses
 DYNAMODB_CALL = {"create": "PutItem", "create_keyed": "PutItem+PutItem+UpdateItem", "get": "GetItem",
-                 "update": "UpdateItem", "delete": "DeleteItem", "health": "DescribeTable"}
+                 "update": "UpdateItem", "delete": "DeleteItem", "health": "DescribeTable", "list": "Query"}
 WARMUP = 50  # requests bench/worker.py makes before it measures (indices -WARMUP .. -1)
 
 
@@ -84,8 +89,8 @@ class Bench:
     def _events(self) -> dict[str, dict]:
         by_function = {r.function: r for r in routes()}
         path = {"create": "/courses", "create_keyed": "/courses", "get": "/courses/Bench%20course",
-                "update": "/courses/Bench%20course", "delete": "/courses/Bench%20course",
-                "health": "/health"}  # deletes: a seeded course each
+                "update": "/courses/Bench%20course", "delete": "/courses/Bench%20course",  # deletes: a seeded course each
+                "health": "/health", "list": "/courses"}  # list: the first page, 20 courses (the default)
         events = {}
         for folder, (logical_id, kind) in FUNCTIONS.items():
             route = by_function[logical_id]
@@ -153,7 +158,7 @@ def seed_names(endpoint: str, table: str, names: list[str], threads: int = 8) ->
 
     def item(name: str) -> dict:
         return {"name": {"S": name}, "level": {"S": "beginner"}, "created_at": {"S": stamp},
-                "updated_at": {"S": stamp}, "version": {"N": "1"}}
+                "updated_at": {"S": stamp}, "version": {"N": "1"}, "catalogue": {"S": CATALOGUE}}
 
     def write(batch: list[str]) -> None:
         pending = {table: [{"PutRequest": {"Item": item(n)}} for n in batch]}
@@ -259,12 +264,12 @@ def main(argv: list[str] | None = None) -> int:
             if size > 100:
                 log(f"growth: loading {size - 100} more courses ...")
                 growth["load_seconds"] = round(seed(dynalite.endpoint, "courses-growth", size - 100, start=100), 1)
-            for folder in ("get_course", "update_course"):
+            for folder in GROWTH:
                 log(f"growth: {args.growth_requests} requests to {folder} with {size} courses ...")
                 measured = bench.warm(folder, args.growth_requests, stub=False)
                 growth.setdefault(folder, {})[label] = {"p50_ms": round(measured["p50_ms"], 3),
                                                         "floor_p50_ms": round(measured["floor_p50_ms"], 3)}
-        for folder in ("get_course", "update_course"):
+        for folder in GROWTH:
             g = growth[folder]
             g["ratio"] = round(g[f"at_{args.growth}"]["p50_ms"] / g["at_100"]["p50_ms"], 3)
 
@@ -342,7 +347,7 @@ def table(results: dict) -> str:
     lines.append("cold without bytecode (ms): " + ", ".join(
         f"{f} {results[f]['detail']['cold_ms_without_bytecode']:.0f}" for f in FUNCTIONS)
         + f", floor {b['cold_ms_without_bytecode']:.0f}")
-    for folder in ("get_course", "update_course"):
+    for folder in GROWTH:
         g = results["growth"][folder]
         sizes = [k for k in g if k.startswith("at_")]
         lines.append(f"growth {folder}: p50 " + " vs ".join(f"{g[k]['p50_ms']:.2f} ms {k[3:]} courses" for k in sizes)

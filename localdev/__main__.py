@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
-    from localdev.dynamodb import Dynalite, ensure_tables
+    from localdev.dynamodb import Dynalite, ensure_tables, missing_indexes, rebuild_with_indexes
     from localdev.server import LocalApi, make_server
 
     dynalite = None
@@ -55,8 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         table = os.environ["TABLE_NAME"]
         try:
-            for created in ensure_tables(os.environ["DYNAMODB_ENDPOINT"], table, os.environ.get("IDEMPOTENCY_TABLE_NAME")):
-                print(f"Created table {created}", flush=True)
+            created = ensure_tables(os.environ["DYNAMODB_ENDPOINT"], table, os.environ.get("IDEMPOTENCY_TABLE_NAME"))
+            for name in created:
+                print(f"Created table {name}", flush=True)
+            old_table = table not in created
+            if old_table and dynalite is not None and rebuild_with_indexes(dynalite.endpoint, table):
+                print(f"Rebuilt table {table} with the indexes GET /courses reads, its courses kept", flush=True)
+            elif old_table and (missing := missing_indexes(os.environ["DYNAMODB_ENDPOINT"], table)):
+                print(f"Table {table} lacks the indexes {sorted(missing)}: GET /courses fails until it has them "
+                      "(README, Deploy)", flush=True)
         except Exception as error:  # an endpoint down now may be up later: /health will tell
             print(f"Could not check or create table {table}: {error.__class__.__name__}; serving anyway", flush=True)
         api = LocalApi(max_instances=args.max_instances)

@@ -111,3 +111,33 @@ def ensure_tables(endpoint: str, table_name: str, idempotency_table_name: str | 
     IDEMPOTENCY_TABLE_NAME is unset). Returns the names of those it created."""
     tables = {table_name: "CoursesTable", idempotency_table_name or f"{table_name}-idempotency": "IdempotencyTable"}
     return [name for name, logical_id in tables.items() if ensure_table(endpoint, name, logical_id=logical_id)]
+
+
+def missing_indexes(endpoint: str, table_name: str) -> set[str]:
+    """The template's indexes that the table lacks (a table created before they were declared)."""
+    wanted = {index["IndexName"] for index in table_key_schema().get("GlobalSecondaryIndexes", [])}
+    table = client(endpoint).describe_table(TableName=table_name)["Table"]
+    return wanted - {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+
+
+def rebuild_with_indexes(endpoint: str, table_name: str) -> bool:
+    """For make run's own dynalite: a table created before template.yaml declared its indexes is
+    created again with them, its items copied over and given their catalogue (localdev.backfill).
+    dynalite cannot add an index to a table: its UpdateTable ignores index creation. True if rebuilt.
+    """
+    if not missing_indexes(endpoint, table_name):
+        return False
+    from localdev.backfill import backfill
+
+    dynamodb = client(endpoint)
+    pages = dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True)
+    items = [item for page in pages for item in page["Items"]]
+    dynamodb.delete_table(TableName=table_name)
+    dynamodb.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+    ensure_table(endpoint, table_name)
+    for start in range(0, len(items), 25):
+        pending = {table_name: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+        while pending:
+            pending = dynamodb.batch_write_item(RequestItems=pending)["UnprocessedItems"]
+    backfill(dynamodb, table_name)
+    return True

@@ -1,7 +1,7 @@
 """``python -m localdev.load``: a bounded load test of the local server (what `make load` runs).
 
-Many concurrent clients (threads, one keep-alive connection each) mix creates, reads and
-``If-Match`` updates for a fixed duration, then stop by themselves. Afterwards it checks:
+Many concurrent clients (threads, one keep-alive connection each) mix creates, reads, ``If-Match``
+updates and list pages for a fixed duration, then stop by themselves. Afterwards it checks:
 
 - no response was a 5xx, and every status was one the contract allows for what was asked;
 - every course created (201) is readable, with the name and ``created_at`` it was created with;
@@ -10,7 +10,15 @@ Many concurrent clients (threads, one keep-alive connection each) mix creates, r
   successful PUT based on version v must answer ETag v+1: two writers that both succeeded from the
   same version would claim the same new version, one of the two writes being lost. Per course,
   the versions the successful PUTs answered must be exactly 2, 3, ..., final, so the final ETag is
-  1 + the number of successful PUTs, and the final level is the one the PUT of the final version set.
+  1 + the number of successful PUTs, and the final level is the one the PUT of the final version set;
+- every page was in name order, within its limit and of its level; and once the writes are over,
+  following next_cursor from the first page to the last lists every created course exactly once,
+  in name order, and each level's list holds exactly the courses of that level.
+
+Meanwhile one more client measures how stale the list is: it creates a course, then at once asks
+for the page that starts just before its name, and re-asks until the course is there (giving up,
+and failing, after ``INDEX_LAG_LIMIT`` seconds). It reports how many were listed at once and the
+longest wait.
 
 With ``--late-replies SHARE`` (`make load FAULTS=0.05`) a proxy between the server and dynalite
 (localdev/fault_proxy.py) holds that share of DynamoDB's replies past the service's read timeout,
@@ -37,18 +45,24 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from localdev.dynamodb import HOST  # the only target: this is a local tool
+from localdev.runtime import put_layers_on_path
+
+put_layers_on_path()
+from course_service.paging import cursor_for  # noqa: E402  (to start a page just before a name)
+
 LEVELS = ("beginner", "intermediate", "advanced")
 # Names beyond plain ASCII, so that encoding and decoding are under load too.
 NAME_FLAVOURS = ("", " Café ü", " 日本語", " 100% a+b=c;d")
-OPERATIONS = ("create", "get", "update")
-WEIGHTS = (2, 5, 3)  # create : get : update
+OPERATIONS = ("create", "get", "update", "list")
+WEIGHTS = (2, 5, 3, 1)  # create : get : update : list page
 MAX_ATTEMPTS = 50  # an If-Match update gives up after this many 412s in a row
 REQUEST_TIMEOUT = 30.0
 # What each operation may answer; anything else is a failure (5xx always is).
-ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "verify": {200}}
+ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "list": {200}, "verify": {200}, "probe": {200, 201}}
+INDEX_LAG_LIMIT = 5.0  # seconds the lag probe waits for a created course to be listed
 UNAVAILABLE = 503  # allowed only when DynamoDB's replies are made late (--late-replies)
 
 
@@ -77,6 +91,9 @@ class Results:
     puts: list[Put] = field(default_factory=list)
     unknown_puts: Counter = field(default_factory=Counter)  # course -> PUTs that answered 503
     retries: int = 0  # 412s answered by a fresh read and another PUT
+    # Lag probes: (seconds from a create's 201 to sending the request whose page listed it, pages
+    # asked for until then). 0 s and 1 page: listed by the first page asked for after the 201.
+    lags: list[tuple[float, int]] = field(default_factory=list)
     gave_up: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -221,9 +238,58 @@ class LoadRun:
         with self.results.lock:
             self.results.gave_up += 1
 
+    def list_page(self, client: Client, rng: random.Random, cursors: dict) -> None:
+        """One page (random limit and level), half the time the one after this client's last page."""
+        level = rng.choice((None, *LEVELS))
+        limit = rng.randint(1, 100)
+        query = {"limit": limit}
+        if level:
+            query["level"] = level
+        if cursors.get(level) and rng.random() < 0.5:
+            query["cursor"] = cursors[level]
+        status, _, body = client.request("list", "GET", "/courses?" + urlencode(query))
+        if status != 200:
+            return
+        problem = page_problem(body, limit, level)
+        if problem:
+            self.results.fail(f"list {query}: {problem}")
+            return
+        cursors[level] = body["next_cursor"]
+
+    def probe_index_lag(self, deadline: float) -> None:
+        """Creates courses one by one; after each 201, asks at once for the page that starts just
+        before its name (of its level) until the course is on it: the index's lag behind the table."""
+        client, number = Client(self.port, self.results, self.unavailable_allowed), itertools.count()
+        previous = f"probe {self.run_id} -"  # sorts before every probe name
+        try:
+            while time.monotonic() < deadline:
+                name, level = f"probe {self.run_id} {next(number):06d}", LEVELS[len(self.results.lags) % 3]
+                status, _, body = client.request("probe", "POST", "/courses", {"name": name, "level": level})
+                if status != 201:
+                    return
+                with self.results.lock:
+                    self.results.created[name] = body
+                created = time.monotonic()
+                query = urlencode({"limit": 1, "level": level, "cursor": cursor_for(previous, level)})
+                for asked in itertools.count(1):
+                    sent = time.monotonic()
+                    status, _, page = client.request("probe", "GET", "/courses?" + query)
+                    if status == 200 and [item["name"] for item in page["items"]] == [name]:
+                        break
+                    if status not in (200, UNAVAILABLE) or time.monotonic() - created > INDEX_LAG_LIMIT:
+                        self.results.fail(f"probe {name!r}: not listed {INDEX_LAG_LIMIT} s after its create")
+                        return
+                    time.sleep(0.001)
+                with self.results.lock:
+                    self.results.lags.append((sent - created, asked))
+                previous = name
+        finally:
+            client.close()
+
     def client_loop(self, index: int, deadline: float) -> None:
         rng = random.Random(self.seed * 1000 + index)
         client = Client(self.port, self.results, self.unavailable_allowed)
+        cursors: dict[str | None, str | None] = {}  # level -> next_cursor of this client's last page
         try:
             # Every client does each operation once whatever the time, then a weighted mix until the
             # deadline or max_requests operations.
@@ -234,6 +300,9 @@ class LoadRun:
                     break
                 if operation == "create":
                     self.create(client, rng)
+                    continue
+                if operation == "list":
+                    self.list_page(client, rng, cursors)
                     continue
                 if operation == "update" and rng.random() < 0.5:
                     name = rng.choice(self.hot)
@@ -260,11 +329,41 @@ class LoadRun:
             return Report(self, 0.0, {})
         started = time.monotonic()
         deadline = started + self.duration
-        with ThreadPoolExecutor(max_workers=self.clients, thread_name_prefix="load-client") as pool:
-            for future in [pool.submit(self.client_loop, index, deadline) for index in range(self.clients)]:
+        with ThreadPoolExecutor(max_workers=self.clients + 1, thread_name_prefix="load-client") as pool:
+            futures = [pool.submit(self.client_loop, index, deadline) for index in range(self.clients)]
+            futures.append(pool.submit(self.probe_index_lag, deadline))
+            for future in futures:
                 future.result()
         elapsed = time.monotonic() - started
-        return Report(self, elapsed, self.read_back())
+        final = self.read_back()
+        return Report(self, elapsed, final, self.list_back())
+
+    def list_back(self) -> dict[str | None, list[dict]]:
+        """Every page from the first to the last, of all courses and of each level: level -> items.
+        A page that answered 503 (allowed under late DynamoDB replies) is asked for again, a few times."""
+        client, lists = Client(self.port, self.results, self.unavailable_allowed), {}
+        try:
+            for level in (None, *LEVELS):
+                items, cursor = [], None
+                for _ in range(100_000):  # bounded: a cursor that loops fails, it does not hang
+                    query = {"limit": 100, "level": level, "cursor": cursor}
+                    query = {key: value for key, value in query.items() if value is not None}
+                    for _ in range(5):
+                        status, _, body = client.request("verify", "GET", "/courses?" + urlencode(query))
+                        if status != UNAVAILABLE:
+                            break
+                    problem = page_problem(body, 100, level) if status == 200 else f"status {status}"
+                    if problem:
+                        self.results.fail(f"listing back {query}: {problem}")
+                        break
+                    items += body["items"]
+                    cursor = body["next_cursor"]
+                    if cursor is None:
+                        break
+                lists[level] = items
+        finally:
+            client.close()
+        return lists
 
     def read_back(self) -> dict[str, tuple[int | None, str | None, dict | None]]:
         """Every created course read once more, in parallel: name -> (version, level, body)."""
@@ -286,6 +385,38 @@ class LoadRun:
         with ThreadPoolExecutor(max_workers=self.clients, thread_name_prefix="load-verify") as pool:
             list(pool.map(read, chunks))
         return final
+
+
+def page_problem(body: object, limit: int, level: str | None) -> str | None:
+    """What is wrong with a GET /courses body, if anything: shape, order, size, level."""
+    if not isinstance(body, dict) or set(body) != {"items", "next_cursor"}:
+        return f"not a page: {str(body)[:200]}"
+    names = [item.get("name") for item in body["items"]]
+    if names != sorted(set(names)):
+        return "names not in strictly ascending order"
+    if len(names) > limit or (body["next_cursor"] is not None and len(names) != limit):
+        return f"{len(names)} courses for limit {limit}, next_cursor {'set' if body['next_cursor'] else 'null'}"
+    if level is not None and any(item.get("level") != level for item in body["items"]):
+        return f"a course of another level in the {level} list"
+    return None
+
+
+def listing_problems(lists: dict[str | None, list[dict]], final: dict) -> list[str]:
+    """Once the writes are over: every readable course listed once, each in its level's list only."""
+    problems = []
+    everyone = [item["name"] for item in lists.get(None, [])]
+    if len(everyone) != len(set(everyone)):
+        problems.append(f"{len(everyone) - len(set(everyone))} courses listed twice")
+    for name, (version, level, body) in final.items():
+        if version is None:
+            continue  # unreadable: reported by the caller
+        if name not in everyone:
+            problems.append(f"{name!r}: created and readable, but not listed")
+        for list_level in LEVELS:
+            listed = sum(item["name"] == name for item in lists.get(list_level, []))
+            if listed != (list_level == level):
+                problems.append(f"{name!r} (level {level}): listed {listed} times in the {list_level} list")
+    return problems
 
 
 def lost_updates(
@@ -331,7 +462,7 @@ def percentile(sorted_values: list[float], percent: float) -> float:
 
 
 class Report:
-    def __init__(self, run: LoadRun, elapsed: float, final: dict):
+    def __init__(self, run: LoadRun, elapsed: float, final: dict, lists: dict | None = None):
         results = run.results
         self.run = run
         self.elapsed = elapsed
@@ -349,12 +480,16 @@ class Report:
             if version is not None and (body or {}).get("created_at") != results.created[name].get("created_at")
         )
         self.lost_updates = lost_updates(results.puts, final, results.unknown_puts)
+        self.lists = lists or {}
+        self.listing_problems = listing_problems(self.lists, final) if lists is not None else []
+        self.lags = list(results.lags)
         self.successful_puts = len(results.puts)
         self.failures = list(results.failures)
 
     @property
     def ok(self) -> bool:
-        return not (self.server_errors or self.failures or self.unreadable or self.changed or self.lost_updates)
+        return not (self.server_errors or self.failures or self.unreadable or self.changed or self.lost_updates
+                    or self.listing_problems)
 
     def requests(self, operation: str) -> int:
         return sum(self.statuses.get(operation, {}).values())
@@ -367,7 +502,8 @@ class Report:
             f"(seed {self.run.seed})",
             f"{'operation':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses",
         ]
-        for operation, label in (("create", "create"), ("get", "get"), ("put", "update")):
+        for operation, label in (("create", "create"), ("get", "get"), ("put", "update"), ("list", "list page"),
+                                 ("probe", "lag probe")):
             latencies = sorted(results.latencies.get(operation, []))
             count = self.requests(operation)
             total += count
@@ -376,7 +512,8 @@ class Report:
                 f"{label:<10} {count:>9} {count / self.elapsed if self.elapsed else 0:>8.1f} "
                 f"{percentile(latencies, 50) * 1000:>8.1f} {percentile(latencies, 99) * 1000:>8.1f}  {statuses}"
             )
-        every = sorted(latency for op in ("create", "get", "put") for latency in results.latencies.get(op, []))
+        every = sorted(latency for op in ("create", "get", "put", "list", "probe")
+                       for latency in results.latencies.get(op, []))
         out.append(
             f"{'all':<10} {total:>9} {total / self.elapsed if self.elapsed else 0:>8.1f} "
             f"{percentile(every, 50) * 1000:>8.1f} {percentile(every, 99) * 1000:>8.1f}"
@@ -391,8 +528,15 @@ class Report:
             f"{len(self.changed)} with another created_at",
             f"lost updates: {len(self.lost_updates)} (final ETag = 1 + successful PUTs on each of "
             f"{len(self.final)} courses; every PUT answered the version after the one it was based on)",
+            f"listed afterwards: {len(self.lists.get(None, []))} courses in {len(self.final)} created; "
+            f"{len(self.listing_problems)} problems (missing, listed twice, in another level's list)",
+            f"index lag: {sum(asked == 1 for _, asked in self.lags)} of {len(self.lags)} probed courses listed by "
+            f"the first page asked for after their 201; longest wait before the page that listed one: "
+            f"{max((lag for lag, _ in self.lags), default=0) * 1000:.1f} ms, "
+            f"{max((asked for _, asked in self.lags), default=0)} pages asked",
         ]
-        for problem in (self.failures + self.unreadable + self.changed + self.lost_updates)[:20]:
+        problems = self.failures + self.unreadable + self.changed + self.lost_updates + self.listing_problems
+        for problem in problems[:20]:
             out.append(f"  FAIL {problem}")
         out.append("OK" if self.ok else "FAILED")
         return out

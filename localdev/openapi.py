@@ -25,11 +25,13 @@ def _fix_validation_error_schema(document: dict[str, Any]) -> None:
     Powertools documents 422 on every route, as its own HTTPValidationError, whose items still list
     ``msg`` as required although it strips ``msg`` from responses (aws-powertools/powertools-lambda-python
     PR #3995 removed the property but not the requirement), so a conformance check would fail.
-    Routes without a body (whose path and header parameters are plain strings) cannot answer 422.
+    Routes with neither a body nor query parameters (whose path and header parameters are plain
+    strings) cannot answer 422.
     """
     for operations in document["paths"].values():
         for operation in operations.values():
-            if "requestBody" not in operation:
+            has_query = any(parameter["in"] == "query" for parameter in operation.get("parameters", []))
+            if "requestBody" not in operation and not has_query:
                 operation["responses"].pop("422", None)
             elif "422" in operation["responses"]:
                 schema = {"$ref": "#/components/schemas/ValidationErrorResponse"}

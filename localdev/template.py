@@ -85,11 +85,13 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
 
 
 def table_key_schema(template: dict[str, Any] | None = None, logical_id: str = "CoursesTable") -> dict[str, Any]:
-    """KeySchema and AttributeDefinitions of a table of the template (by default the courses table;
-    ``IdempotencyTable``: the Idempotency-Key records), for creating it elsewhere."""
+    """KeySchema, AttributeDefinitions and GlobalSecondaryIndexes of a table of the template (by
+    default the courses table; ``IdempotencyTable``: the Idempotency-Key records), for creating it
+    elsewhere (on demand: the indexes need no throughput)."""
     template = template or load()
     props = template["Resources"][logical_id]["Properties"]
-    return {"KeySchema": props["KeySchema"], "AttributeDefinitions": props["AttributeDefinitions"]}
+    keys = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
+    return {key: props[key] for key in keys if key in props}
 
 
 def layer_dirs(template: dict[str, Any] | None = None) -> list[Path]:

@@ -25,6 +25,12 @@ EVENTS = [
     ("create_course_malformed_json.json", "CreateCourseFunction", 422),
     ("create_course_wrong_content_type.json", "CreateCourseFunction", 415),
     ("get_course.json", "GetCourseFunction", 200),
+    ("get_course_not_modified.json", "GetCourseFunction", 304),  # If-None-Match: *
+    ("list_courses.json", "ListCoursesFunction", 200),
+    ("list_courses_level.json", "ListCoursesFunction", 200),
+    ("list_courses_next_page.json", "ListCoursesFunction", 200),  # a cursor: after "Biology"
+    ("list_courses_bad_cursor.json", "ListCoursesFunction", 422),  # a raw DynamoDB key
+    ("list_courses_invalid_limit.json", "ListCoursesFunction", 422),
     # A file cannot hold an ETag issued at run time (it names the creation time): "*" is the If-Match
     # that matches; the stale ones hold ETags no course can have.
     ("update_course_if_match.json", "UpdateCourseFunction", 200),
@@ -74,6 +80,8 @@ def test_event_is_what_api_gateway_sends_for_its_functions_route(file, function)
         assert event["pathParameters"] is None
     # Every line of a header in multiValueHeaders; its last in headers (AWS's documented sample).
     assert {k: v[-1] for k, v in event["multiValueHeaders"].items()} == event["headers"]
+    query = event["queryStringParameters"]
+    assert event["multiValueQueryStringParameters"] == ({k: [v] for k, v in query.items()} if query else None)
     assert event["isBase64Encoded"] is False
     assert event["body"] is None or isinstance(event["body"], str)
 
@@ -89,7 +97,7 @@ def test_get_and_update_events_address_the_course_create_course_json_creates():
 
 
 def test_events_give_their_statuses_in_order(table, handlers):
-    statuses = []
+    statuses, pages = [], {}
     for file, function, _ in EVENTS:
         reply = handlers[function](load(file), LambdaContext(function_name=function))
         statuses.append((file, reply["statusCode"]))
@@ -97,10 +105,19 @@ def test_events_give_their_statuses_in_order(table, handlers):
         if reply["statusCode"] == 204:
             assert not reply.get("body") and "Content-Type" not in headers, file
             continue
+        if reply["statusCode"] == 304:
+            assert not reply["body"] and headers["ETag"], file
+            continue
         assert headers["Content-Type"] == ["application/json"], file
         assert isinstance(json.loads(reply["body"]), dict), file
+        if file.startswith("list_courses") and reply["statusCode"] == 200:
+            pages[file] = [item["name"] for item in json.loads(reply["body"])["items"]]
 
     assert statuses == [(file, status) for file, _, status in EVENTS]
+    created = json.loads(load("create_course.json")["body"])["name"]  # a beginner course
+    keyed = json.loads(load("create_course_keyed.json")["body"])["name"]  # an intermediate one
+    assert pages == {"list_courses.json": [created, keyed], "list_courses_level.json": [created],
+                     "list_courses_next_page.json": [created, keyed]}
 
 
 def test_the_keyed_replay_is_the_same_request_and_answers_the_first_response(table, handlers):

@@ -24,6 +24,8 @@ def test_every_documented_error_body_is_json_with_a_message():
     for operations in DOCUMENT["paths"].values():
         for operation in operations.values():
             for status, response in operation["responses"].items():
+                if status == "304":  # Not Modified has no body, by definition
+                    assert response["content"] == {} and "ETag" in response["headers"]
                 if int(status) < 400:
                     continue
                 schema = response["content"]["application/json"]["schema"]

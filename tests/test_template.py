@@ -23,6 +23,7 @@ PYNAMODB_CALL_TO_ACTION = {
     "update": "dynamodb:UpdateItem",
     "delete": "dynamodb:DeleteItem",
     "describe_table": "dynamodb:DescribeTable",
+    "query": "dynamodb:Query",
 }
 # Names a dict or another object has too: counted only when called on the model class itself.
 MODEL_CLASS_ONLY = {"get"}
@@ -37,6 +38,8 @@ def _pynamodb_call(call: ast.Call) -> str | None:
     ):
         return None
     return name
+
+
 REPOSITORY = ROOT / "layers/course_common/course_service/repository.py"
 
 
@@ -131,11 +134,22 @@ def _policy_statements(logical_id: str) -> list[dict]:
     return [s for p in FUNCTIONS[logical_id]["Properties"].get("Policies", []) for s in p["Statement"]]
 
 
+TABLE_ARN = {"Fn::GetAtt": ["CoursesTable", "Arn"]}
+INDEX_ARNS = [{"Fn::Sub": "${CoursesTable.Arn}/index/" + index["IndexName"]}
+              for index in RESOURCES["CoursesTable"]["Properties"].get("GlobalSecondaryIndexes", [])]
+
+
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_each_function_may_call_exactly_the_dynamodb_actions_its_code_uses(logical_id):
     allowed: dict[str, set[str]] = {}
     for statement in _policy_statements(logical_id):
         assert statement["Effect"] == "Allow"
+        if statement["Action"] == ["dynamodb:Query"]:
+            # The list queries the courses table's indexes (models.py), never the table: those only.
+            assert statement["Resource"] == INDEX_ARNS
+            allowed.setdefault("CoursesTable", set()).update(statement["Action"])
+            continue
+        assert "dynamodb:Query" not in statement["Action"]
         [table, attribute] = statement["Resource"]["Fn::GetAtt"]  # one table of the stack, by its ARN
         assert attribute == "Arn"
         allowed.setdefault(table, set()).update(statement["Action"])
@@ -175,6 +189,7 @@ def test_each_course_function_has_its_one_route_and_the_docs_function_is_conditi
         "UpdateCourseFunction": {"PUT /courses/{name}"},
         "DeleteCourseFunction": {"DELETE /courses/{name}"},
         "HealthFunction": {"GET /health"},
+        "ListCoursesFunction": {"GET /courses"},
         "ApiDocsFunction": {"GET /docs", "GET /docs/{asset}", "GET /openapi.json"},
     }
     assert RESOURCES["ApiDocsFunction"]["Condition"] == "DocsOn"
@@ -192,10 +207,49 @@ def test_runtime_architecture_and_layer_agree():
 def test_table_is_keyed_by_name_on_demand_and_named_by_environment():
     table = RESOURCES["CoursesTable"]["Properties"]
     assert table["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [{"AttributeName": "name", "AttributeType": "S"}]
+    assert {"AttributeName": "name", "AttributeType": "S"} in table["AttributeDefinitions"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert template.function_environment()["TABLE_NAME"] == {"Ref": "CoursesTable"}
     assert {"ApiUrl", "TableName"} <= set(TEMPLATE["Outputs"])
+
+
+def test_the_model_and_the_template_declare_the_same_table_keys_and_indexes():
+    """The PynamoDB model (keys, indexes, their projections) is the template's table, item for item:
+    a query on an index the template lacks fails only in AWS."""
+    from course_service.models import Course
+
+    def key_schema(keys):
+        return sorted((key["AttributeName"], key["KeyType"]) for key in keys)
+
+    model = Course._get_schema()
+    table = RESOURCES["CoursesTable"]["Properties"]
+    assert key_schema(model["key_schema"]) == key_schema(table["KeySchema"])
+    assert sorted(map(tuple, (d.values() for d in model["attribute_definitions"]))) == sorted(
+        (d["AttributeName"], d["AttributeType"]) for d in table["AttributeDefinitions"])
+    declared = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
+    assert {index["index_name"] for index in model["global_secondary_indexes"]} == set(declared)
+    assert declared, "GET /courses needs its indexes"
+    for index in model["global_secondary_indexes"]:
+        twin = declared[index["index_name"]]
+        assert key_schema(index["key_schema"]) == key_schema(twin["KeySchema"]), index["index_name"]
+        assert index["projection"] == twin["Projection"] == {"ProjectionType": "ALL"}
+        assert "ProvisionedThroughput" not in twin  # on demand, like the table
+    assert model["local_secondary_indexes"] == [] and "LocalSecondaryIndexes" not in table
+
+
+def test_the_list_indexes_sort_by_name_within_one_catalogue_partition_or_one_level():
+    from course_service.models import CATALOGUE, Course
+
+    indexes = RESOURCES["CoursesTable"]["Properties"]["GlobalSecondaryIndexes"]
+    keys = {index["IndexName"]: key_schema_of(index) for index in indexes}
+    assert keys == {"courses-by-name": [("catalogue", "HASH"), ("name", "RANGE")],
+                    "courses-by-level": [("level", "HASH"), ("name", "RANGE")]}
+    fresh = Course("x", level="beginner")
+    assert fresh.catalogue == CATALOGUE  # every course written through the model is in the full list
+
+
+def key_schema_of(index: dict) -> list[tuple[str, str]]:
+    return [(key["AttributeName"], key["KeyType"]) for key in index["KeySchema"]]
 
 
 def test_function_timeout_covers_the_dynamodb_client_worst_case_and_stays_under_api_gateway():

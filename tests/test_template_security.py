@@ -54,7 +54,7 @@ def test_writes_need_iam_and_reads_are_public_by_default():
     assert RESOURCES["CourseApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
     assert authorizers() == {"POST /courses": "AWS_IAM", "PUT /courses/{name}": "AWS_IAM",
                              "DELETE /courses/{name}": "AWS_IAM",
-                             "GET /courses/{name}": "NONE", "GET /health": "NONE",
+                             "GET /courses/{name}": "NONE", "GET /courses": "NONE", "GET /health": "NONE",
                              "GET /docs": "NONE", "GET /docs/{asset}": "NONE", "GET /openapi.json": "NONE"}
 
 
@@ -188,3 +188,29 @@ def test_checkov_passes():
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "Failed checks: 0" in result.stdout
+
+
+def test_the_throttle_alarm_watches_the_table_and_each_of_its_indexes():
+    """DynamoDB reports an index's throttling only under its own GlobalSecondaryIndexName dimension."""
+    alarm = RESOURCES["TableThrottlesAlarm"]["Properties"]
+    watched = set()
+    for metric in alarm["Metrics"]:
+        if "MetricStat" in metric:
+            stat = metric["MetricStat"]["Metric"]
+            dimensions = {d["Name"]: d["Value"] for d in stat["Dimensions"]}
+            assert dimensions["TableName"] == {"Ref": "CoursesTable"}
+            watched.add((stat["MetricName"], dimensions.get("GlobalSecondaryIndexName")))
+    indexes = [i["IndexName"] for i in RESOURCES["CoursesTable"]["Properties"]["GlobalSecondaryIndexes"]]
+    assert watched == {(m, i) for m in ("ReadThrottleEvents", "WriteThrottleEvents") for i in (None, *indexes)}
+    [expression] = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    assert expression == 'SUM(METRICS("d"))'
+    assert all(m["Id"].startswith("d") for m in alarm["Metrics"] if "MetricStat" in m)
+
+
+def test_the_dashboard_shows_every_api_function_and_each_index():
+    body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    for name, function in FUNCTIONS.items():
+        if "Condition" not in function:
+            assert "${%s}" % name in body, name
+    for index in RESOURCES["CoursesTable"]["Properties"]["GlobalSecondaryIndexes"]:
+        assert f'"GlobalSecondaryIndexName", "{index["IndexName"]}"' in body

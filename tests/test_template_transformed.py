@@ -117,8 +117,8 @@ def test_preflight_is_answered_for_every_path_without_auth_only_when_cors_is_on(
             assert {method for p, method in ops if p == path and method != "OPTIONS"} <= allowed_methods, path
             allowed_headers = headers["method.response.header.Access-Control-Allow-Headers"].strip("'").lower().split(",")
             # What a browser sends to a SigV4-signed, conditional JSON API.
-            assert {"content-type", "if-match", "authorization", "x-amz-date", "x-amz-security-token",
-                    "x-amz-content-sha256"} <= set(allowed_headers)
+            assert {"content-type", "if-match", "if-none-match", "authorization", "x-amz-date",
+                    "x-amz-security-token", "x-amz-content-sha256"} <= set(allowed_headers)
             assert int(headers["method.response.header.Access-Control-Max-Age"].strip("'")) > 0
 
 

@@ -15,6 +15,7 @@ from botocore.config import Config
 
 TABLE = os.environ["TABLE_NAME"]
 IDEMPOTENCY_TABLE = f"{TABLE}-idempotency"
+CATALOGUE = "courses"  # course_service.models.CATALOGUE: what puts a course in the list of all courses
 # Created once per instance, with the service's timeouts and retries.
 client = botocore.session.get_session().create_client(
     "dynamodb",
@@ -34,6 +35,18 @@ def lambda_handler(event: dict, context) -> dict:
     if path == "/health":
         client.describe_table(TableName=TABLE)
         return _json(200, {"status": "ok"})
+    if path == "/courses" and method == "GET":
+        # The first page: one Query on the index of all courses, one course more than the page of 20.
+        page = client.query(
+            TableName=TABLE,
+            IndexName="courses-by-name",
+            KeyConditionExpression="catalogue = :c",
+            ExpressionAttributeValues={":c": {"S": CATALOGUE}},
+            Limit=21,
+        )
+        hidden = ("version", "catalogue", "write_token")
+        items = [{k: v.get("S", v.get("N")) for k, v in item.items() if k not in hidden} for item in page["Items"][:20]]
+        return _json(200, {"items": items, "next_cursor": items[-1]["name"] if len(page["Items"]) > 20 else None})
     if method == "POST":
         course = json.loads(event["body"])
         key = (event.get("headers") or {}).get("Idempotency-Key")
@@ -44,7 +57,7 @@ def lambda_handler(event: dict, context) -> dict:
         client.put_item(
             TableName=TABLE,
             Item={"name": {"S": course["name"]}, "level": {"S": course["level"]}, "created_at": {"S": now},
-                  "updated_at": {"S": now}, "version": {"N": "1"}},
+                  "updated_at": {"S": now}, "version": {"N": "1"}, "catalogue": {"S": CATALOGUE}},
             ConditionExpression="attribute_not_exists(#n)",
             ExpressionAttributeNames={"#n": "name"},
         )

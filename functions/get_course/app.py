@@ -1,17 +1,20 @@
-"""GET /courses/{name}: reads one course."""
+"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag."""
 
 from http import HTTPStatus
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from course_service import courses
 from course_service.api import (
     course_name,
-    course_response,
     course_success,
     create_app,
     documented_errors,
     handler_for,
+    not_modified,
+    read_response,
 )
 from course_service.entry import tracer
 from course_service.schemas import CourseResponse
@@ -22,11 +25,17 @@ app = create_app()
 @app.get(
     "/courses/<name>",
     summary="Read a course",
-    responses={**course_success(HTTPStatus.OK, "The course; ETag header"), **documented_errors(HTTPStatus.NOT_FOUND)},
+    responses={
+        **course_success(HTTPStatus.OK, "The course; ETag header"),
+        **not_modified("If-None-Match names the course's current ETag (or is *); no body, the ETag header"),
+        **documented_errors(HTTPStatus.NOT_FOUND),
+    },
 )
 @tracer.capture_method
-def get_course(name: str) -> Response[CourseResponse]:
-    return course_response(courses.get(course_name(name)))
+def get_course(
+    name: str, if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None
+) -> Response[CourseResponse | None]:  # None: the 304's empty body
+    return read_response(courses.get(course_name(name)), if_none_match)
 
 
 lambda_handler = handler_for(app)

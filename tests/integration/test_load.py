@@ -1,13 +1,14 @@
 """A short version of `make load` (localdev/load.py) through the local server against dynalite:
-concurrent clients mixing creates, reads and If-Match updates; no 5xx, nothing lost. And the same
-with a share of DynamoDB's replies held past the read timeout (`make load FAULTS=...`)."""
+concurrent clients mixing creates, reads, If-Match updates and list pages; no 5xx, nothing lost,
+everything listed. And the same with a share of DynamoDB's replies held past the read timeout
+(`make load FAULTS=...`)."""
 
 from collections import Counter
 
 import pytest
 
 from localdev.fault_proxy import FaultProxy
-from localdev.load import FAULT_HOLD, FAULT_READ_TIMEOUT, Put, lost_updates, run_load
+from localdev.load import FAULT_HOLD, FAULT_READ_TIMEOUT, Put, listing_problems, lost_updates, page_problem, run_load
 from localdev.local_server import LocalServer
 
 CLIENTS = 8
@@ -29,6 +30,11 @@ def test_a_short_load_gives_no_5xx_keeps_every_created_course_and_loses_no_updat
     assert len(report.final) == report.created
     assert report.unreadable == [] and report.changed == []
     assert report.lost_updates == []
+    # Every client listed a page; afterwards every created course is listed once, in its level's list.
+    assert report.requests("list") >= CLIENTS
+    assert len(report.lists[None]) >= report.created
+    assert report.listing_problems == []
+    assert report.lags and all(asked >= 1 for _, asked in report.lags)
     assert report.ok
 
 
@@ -52,6 +58,7 @@ def test_a_short_load_with_late_dynamodb_replies_applies_no_write_twice_and_lose
     assert report.successful_puts >= 1
     assert report.unreadable == [] and report.changed == []
     assert report.lost_updates == []  # every 200 PUT answered the next version; none applied twice
+    assert report.listing_problems == []
     assert report.ok
 
 
@@ -88,3 +95,46 @@ def test_a_put_of_unknown_outcome_may_account_for_one_write_and_no_more():
     assert lost_updates(puts, {"a": course(3, "beginner")}, Counter({"a": 1})) == []  # the 503 was applied
     assert lost_updates(puts, {"a": course(2, "intermediate")}, Counter({"a": 1})) == []  # it was not
     assert lost_updates(puts, {"a": course(4)}, Counter({"a": 1}))  # two unaccounted writes: one doubled
+
+
+def listed(*names_levels) -> list[dict]:
+    return [{"name": name, "level": level} for name, level in names_levels]
+
+
+def test_the_listing_check_accepts_a_complete_listing():
+    final = {"a": course(2, "advanced"), "b": course(1, "beginner")}
+    lists = {None: listed(("a", "advanced"), ("b", "beginner")), "advanced": listed(("a", "advanced")),
+             "beginner": listed(("b", "beginner")), "intermediate": []}
+    assert listing_problems(lists, final) == []
+
+
+@pytest.mark.parametrize(
+    "lists",
+    [
+        {None: listed(("a", "advanced")), "advanced": listed(("a", "advanced"))},  # b missing
+        {None: listed(("a", "advanced"), ("a", "advanced"), ("b", "beginner")), "advanced": listed(("a", "advanced")),
+         "beginner": listed(("b", "beginner"))},  # a twice
+        {None: listed(("a", "advanced"), ("b", "beginner")), "advanced": listed(("a", "advanced")),
+         "beginner": listed(("b", "beginner")), "intermediate": listed(("a", "advanced"))},  # a in another level
+        {None: listed(("a", "advanced"), ("b", "beginner")), "beginner": listed(("b", "beginner"))},  # a in no level
+    ],
+)
+def test_the_listing_check_catches_missing_duplicate_and_misfiled_courses(lists):
+    assert listing_problems(lists, {"a": course(2, "advanced"), "b": course(1, "beginner")})
+
+
+@pytest.mark.parametrize(
+    "body, limit, level",
+    [
+        ([], 10, None),
+        ({"items": []}, 10, None),
+        ({"items": listed(("b", "beginner"), ("a", "beginner")), "next_cursor": None}, 10, None),  # out of order
+        ({"items": listed(("a", "beginner"), ("a", "beginner")), "next_cursor": None}, 10, None),  # twice
+        ({"items": listed(("a", "beginner"), ("b", "beginner")), "next_cursor": None}, 1, None),  # over the limit
+        ({"items": listed(("a", "beginner")), "next_cursor": "x"}, 2, None),  # a short page that is not the last
+        ({"items": listed(("a", "advanced")), "next_cursor": None}, 10, "beginner"),  # another level
+    ],
+)
+def test_the_page_check_catches_each_kind_of_bad_page(body, limit, level):
+    assert page_problem(body, limit, level)
+    assert page_problem({"items": listed(("a", "beginner")), "next_cursor": "x"}, 1, "beginner") is None

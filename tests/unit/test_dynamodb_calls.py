@@ -1,8 +1,10 @@
 """One DynamoDB call per request: create is one conditional PutItem, get one GetItem, update one
 conditional UpdateItem with no read before the write (a read follows only a refused If-Match write,
-to tell 412 from 404), health one DescribeTable. Counted on the client PynamoDB uses."""
+to tell 412 from 404), a page of the list one Query on an index (never a Scan), health one
+DescribeTable. Counted on the client PynamoDB uses."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from unit_support import FIRST_ETAG
@@ -28,6 +30,9 @@ CASES = {
         ["UpdateItem", "GetItem"],
     ),
     "health": (("GET", "/health"), ["DescribeTable"]),
+    "list": (("GET", "/courses"), ["Query"]),
+    "list of a level": (("GET", "/courses", "/courses?level=beginner&limit=1"), ["Query"]),
+    "list with a bad limit": (("GET", "/courses", "/courses?limit=0"), []),
     "invalid body": (("POST", "/courses", None, {"name": "Biology"}), []),
     "path that names no course": (("GET", "/courses/{name}", "/courses/a%2Fb"), []),
 }
@@ -88,3 +93,18 @@ def test_update_is_conditional_on_existence_its_own_write_token_and_on_the_revis
     assert operation == "UpdateItem"
     assert "attribute_exists" in params["ConditionExpression"]
     assert condition_attributes(params) == condition_on
+
+
+def test_a_page_is_one_query_on_an_index_in_name_order_asking_one_course_more_than_the_page(api, chemistry, dynamodb):
+    first = api("GET", "/courses", "/courses?limit=1")
+    api("GET", "/courses", "/courses?limit=5&level=beginner")
+    api("GET", "/courses", "/courses?" + urlencode({"cursor": first.body["next_cursor"] or "", "limit": 100}))
+
+    for (operation, params), limit in zip(dynamodb.calls, (1, 5, 100)):
+        assert operation == "Query"
+        assert params["IndexName"] in {"courses-by-name", "courses-by-level"}
+        # One more than the page: if it comes, another page follows (README, "Listing").
+        assert params["Limit"] == limit + 1
+        assert not params.get("ConsistentRead")  # global secondary indexes cannot read strongly
+        assert "FilterExpression" not in params  # the key alone selects: nothing read is thrown away
+        assert params.get("ScanIndexForward", True) is True

@@ -20,6 +20,8 @@ REQUESTS = {
         ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"7"'}),
         "GetItem",
     ),
+    "list": (("GET", "/courses"), "Query"),
+    "list of a level": (("GET", "/courses", "/courses?level=beginner"), "Query"),
 }
 SECRET = "kaboom in /var/task/app.py: arn:aws:dynamodb:us-east-1:123456789012:table/courses-test"
 
@@ -55,9 +57,10 @@ def test_dynamodb_throttling_or_unavailability_gives_503_with_retry_after(
     (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), 201),
     (("GET", "/courses/{name}", "/courses/Chemistry"), 200),
     (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}), 200),
-], ids=["create", "get", "update with If-Match"])
+    (("GET", "/courses"), 200),
+], ids=["create", "get", "update with If-Match", "list"])
 def test_the_same_request_succeeds_once_the_fault_clears(api, chemistry, dynamodb, request_args, expected, make_error):
-    for operation in ("PutItem", "GetItem", "UpdateItem"):
+    for operation in ("PutItem", "GetItem", "UpdateItem", "Query"):
         dynamodb.fail(operation, make_error(operation))
     assert api(*request_args).status == 503
 
@@ -82,6 +85,7 @@ OPERATIONS = {
     "get": (("GET", "/courses/{name}", "/courses/Chemistry"), "get"),
     "update": (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}), "change_level"),
     "health": (("GET", "/health"), "check_store"),
+    "list": (("GET", "/courses"), "list_page"),
 }
 
 

@@ -1,5 +1,6 @@
 """Logs: JSON, the API Gateway request id on every line, never a request body or a credential."""
 
+import base64
 import io
 import json
 
@@ -11,6 +12,10 @@ from course_service import entry
 from localdev.runtime import LambdaContext, api_event
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
+# A cursor holds a course name (base64 is no secret): it stays out of the logs like the name itself.
+CURSOR = base64.urlsafe_b64encode(
+    json.dumps({"v": 1, "after": SECRET_NAME, "level": "beginner"}, separators=(",", ":")).encode()
+).decode().rstrip("=")
 CREDENTIAL = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/execute-api/aws4_request, Signature=feedface"
 
 
@@ -24,6 +29,8 @@ CREDENTIAL = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/execute
         ("PUT", "/courses/{name}", "/courses/" + SECRET_NAME, {"level": "advanced"}),  # 404
         ("GET", "/courses/{name}", "/courses/" + SECRET_NAME, None),
         ("GET", "/health", "/health", None),
+        ("GET", "/courses", "/courses?level=beginner&cursor=" + CURSOR, None),
+        ("GET", "/courses", "/courses?level=advanced&cursor=" + CURSOR, None),  # 422: another level's cursor
     ],
 )
 def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
@@ -47,5 +54,5 @@ def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
     assert all(line["correlation_id"] == request_id for line in lines)
     assert any(line["message"] == "Request handled" and line["route"] == resource for line in lines)
     text = json.dumps(lines)
-    for secret in (SECRET_NAME, "Signature=feedface", "AKIDEXAMPLE", "tok-secret"):
+    for secret in (SECRET_NAME, CURSOR, "Signature=feedface", "AKIDEXAMPLE", "tok-secret"):
         assert secret not in text

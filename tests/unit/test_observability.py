@@ -61,8 +61,10 @@ def metric_names(stdout: str) -> list[str]:
             ["CourseConflict"],
         ),
         (("GET", "/courses/{name}", "/courses/Chemistry"), []),
+        (("GET", "/courses"), []),
+        (("GET", "/courses", "/courses?limit=0"), ["ValidationFailed"]),
     ],
-    ids=["created", "duplicate", "invalid", "updated", "stale If-Match", "read"],
+    ids=["created", "duplicate", "invalid", "updated", "stale If-Match", "read", "list", "invalid list"],
 )
 def test_each_outcome_is_counted(api, create, capsys, request_args, metrics):
     create("Chemistry")

@@ -97,6 +97,14 @@ def course_success(status: HTTPStatus, description: str) -> dict[int, dict[str, 
     return {int(status): {"description": description, "content": content}}
 
 
+def not_modified(description: str) -> dict[int, dict[str, Any]]:
+    """OpenAPI ``responses`` entry for a 304: the ETag header, no body (empty ``content``: without it
+    Powertools would document the route's return type there)."""
+    etag_header = {"description": "The course's current ETag", "schema": {"type": "string"}}
+    response = {"description": description, "headers": {"ETag": etag_header}, "content": {}}
+    return {int(HTTPStatus.NOT_MODIFIED): response}
+
+
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
@@ -211,11 +219,44 @@ def course_location(course: Course) -> str:
     return "/courses/" + quote(course.name, safe="")
 
 
-def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+def course_body(course: Course) -> dict[str, Any]:
+    """A course as every response shows it (CourseResponse), as JSON values."""
     body = CourseResponse(
         name=course.name, level=course.level, created_at=course.created_at, updated_at=course.updated_at
     )
-    return json_response(status, body.model_dump(mode="json"), {"ETag": etag(course), **(headers or {})})
+    return body.model_dump(mode="json")
+
+
+def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, course_body(course), {"ETag": etag(course), **(headers or {})})
+
+
+# If-None-Match (RFC 9110 13.1.2): "*" or a comma-separated list of entity tags, each maybe weak
+# (W/"x"); a quoted tag may hold commas. Elements may be empty (RFC 9110 5.6.1).
+_ENTITY_TAG_LIST = re.compile(r'\s*(?:(?:W/)?"[^"]*"\s*)?(?:,\s*(?:(?:W/)?"[^"]*"\s*)?)*')
+_OPAQUE_TAG = re.compile(r'(?:W/)?("[^"]*")')
+
+
+def is_current(if_none_match: str | None, course: Course) -> bool:
+    """True if ``If-None-Match`` names the course's ETag, or is ``*`` (the course exists).
+
+    Compared weakly, as RFC 9110 asks for If-None-Match: W/"x" matches "x". A malformed header
+    matches nothing, so the client gets the course.
+    """
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    if not _ENTITY_TAG_LIST.fullmatch(if_none_match):
+        return False
+    return etag(course).removeprefix("W/") in _OPAQUE_TAG.findall(if_none_match)
+
+
+def read_response(course: Course, if_none_match: str | None) -> Response:
+    """The course, or 304 without a body when the client's copy is current (RFC 9110 15.4.5)."""
+    if is_current(if_none_match, course):
+        return Response(status_code=HTTPStatus.NOT_MODIFIED, headers={"ETag": etag(course)})
+    return course_response(course)
 
 
 class JsonResolver(APIGatewayRestResolver):

@@ -48,3 +48,8 @@ def delete(name: str, expected: Revision | None = None) -> None:
 def check_store() -> None:
     """Raises StoreUnavailable unless the table answers."""
     repository.ping()
+
+
+def list_page(level: str | None, after: str | None, limit: int) -> repository.Page:
+    """Up to ``limit`` courses (of ``level``, if given) in name order, after the name ``after``."""
+    return repository.find_page(level, after, limit)

@@ -4,9 +4,39 @@ from datetime import datetime
 from typing import NamedTuple
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from course_service import settings
+
+# Every course's ``catalogue``: the one partition of the index that lists all courses by name.
+CATALOGUE = "courses"
+
+
+# The indexes GET /courses reads, one Query a page (template.yaml declares them on the table; a test
+# checks the two agree). Projection ALL: a page holds whole courses, without a read per course.
+
+
+class CoursesByName(GlobalSecondaryIndex):
+    """Every course, in name order: one partition (``catalogue``), sorted by ``name``."""
+
+    class Meta:
+        index_name = "courses-by-name"
+        projection = AllProjection()
+
+    catalogue = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+
+
+class CoursesByLevel(GlobalSecondaryIndex):
+    """The courses of one level, in name order: a partition per ``level``, sorted by ``name``."""
+
+    class Meta:
+        index_name = "courses-by-level"
+        projection = AllProjection()
+
+    level = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
 
 
 class Course(Model):
@@ -27,6 +57,11 @@ class Course(Model):
     # A fresh random token on every write: a write whose reply was lost and that botocore retried
     # recognises itself in the item (course_service.repository). Never shown to clients.
     write_token = UnicodeAttribute(null=True)
+    # Set on every new course by the model, so that CoursesByName holds it; a write that does not go
+    # through the model must set it too, or the course is missing from GET /courses.
+    catalogue = UnicodeAttribute(default_for_new=CATALOGUE)
+    by_name = CoursesByName()
+    by_level = CoursesByLevel()
 
 
 class Revision(NamedTuple):

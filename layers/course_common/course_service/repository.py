@@ -5,6 +5,7 @@ Nothing here knows HTTP; nothing above this module knows PynamoDB's or botocore'
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
@@ -19,7 +20,7 @@ from course_service.errors import (
     StoreUnavailable,
     WriteOutcomeUnknown,
 )
-from course_service.models import Course, Revision
+from course_service.models import CATALOGUE, Course, CoursesByLevel, CoursesByName, Revision
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # Error codes after which the same request may succeed later: throttling and server-side faults.
@@ -216,3 +217,35 @@ def ping() -> None:
     except (PynamoDBException, ClientError) as error:
         # PynamoDB's describe_table lets DynamoDB's errors through unwrapped, but "not found".
         raise StoreUnavailable() from error
+
+
+@dataclass(frozen=True)
+class Page:
+    """Up to a page of courses in name order, and whether more follow them."""
+
+    courses: list[Course]
+    more: bool
+
+
+def find_page(level: str | None, after: str | None, limit: int) -> Page:
+    """One Query on an index, in name order: the first ``limit`` courses named after ``after`` (all
+    courses, or those of ``level``). Eventually consistent: indexes cannot be read strongly.
+
+    It asks for one course more than the page: if it comes, another page follows, so the last page
+    says so without a second call (DynamoDB's LastEvaluatedKey may come with a page that is exactly
+    full and ends the index, which would send the client to an empty page).
+    """
+    if level is None:
+        index, partition, sort_key = Course.by_name, CATALOGUE, CoursesByName.name
+    else:
+        index, partition, sort_key = Course.by_level, level, CoursesByLevel.name
+    start = sort_key > after if after is not None else None
+    try:
+        # One page from the page iterator: the item iterator would call again after a short page.
+        found = next(index.query(partition, range_key_condition=start, page_size=limit + 1).page_iter)
+    except PynamoDBException as error:
+        _unavailable_or_raise(error)
+    items = found["Items"]
+    # More than a page, or DynamoDB stopped early (its 1 MB cap, far above 101 courses).
+    more = len(items) > limit or (bool(items) and "LastEvaluatedKey" in found)
+    return Page([Course.from_raw_data(item) for item in items[:limit]], more)  # the extra one unread

@@ -151,3 +151,18 @@ def course_name_from_path(segment: str) -> str | None:
     except (UnicodeDecodeError, ValidationError):
         return None
     return valid if valid == canonical_name(name) else None
+
+
+class CoursePage(BaseModel):
+    """Body of ``GET /courses``: a page of courses in name order, and where the next page starts."""
+
+    items: list[CourseResponse]
+    next_cursor: str | None
+
+
+def is_course_name(value: object) -> bool:
+    """True if ``value`` is a name a course can have, exactly as stored (canonical: trimmed, NFC)."""
+    try:
+        return isinstance(value, str) and _course_name.validate_python(value) == value
+    except ValidationError:
+        return False

@@ -1,0 +1,41 @@
+"""GET /courses: one page of courses in name order, optionally of one level."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from course_service import courses
+from course_service.api import create_app, documented_errors, handler_for
+from course_service.entry import tracer
+from course_service.paging import MAX_CURSOR_CHARACTERS, page_response, start_after
+from course_service.schemas import CoursePage, Level
+
+app = create_app()
+
+
+@app.get(
+    "/courses",
+    summary="List courses, a page at a time",
+    responses={
+        200: {
+            "description": "Courses in name order (code point order); next_cursor is null on the last page",
+            "content": {content_types.APPLICATION_JSON: {"model": CoursePage}},
+        },
+        **documented_errors(HTTPStatus.UNPROCESSABLE_ENTITY),
+    },
+)
+@tracer.capture_method
+def list_courses(
+    limit: Annotated[int, Query(ge=1, le=100, description="Courses per page")] = 20,
+    level: Annotated[Level | None, Query(description="Only the courses of this level")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_CHARACTERS, description="The next_cursor of the previous page")
+    ] = None,
+) -> Response[CoursePage]:
+    page = courses.list_page(level, start_after(cursor, level), limit)
+    return page_response(page, level)
+
+
+lambda_handler = handler_for(app)
