@@ -13,7 +13,9 @@ updates and list pages for a fixed duration, then stop by themselves. Afterwards
   1 + the number of successful PUTs, and the final level is the one the PUT of the final version set;
 - every page was in name order, within its limit and of its level; and once the writes are over,
   following next_cursor from the first page to the last lists every created course exactly once,
-  in name order, and each level's list holds exactly the courses of that level.
+  in name order, and each level's list holds exactly the courses of that level;
+- every course whose DELETE answered 204 (each client deletes courses it created for that alone) is
+  gone afterwards: a read answers 404 and no list holds it.
 
 Meanwhile one more client measures how stale the list is: it creates a course, then at once asks
 for the page that starts just before its name, and re-asks until the course is there (giving up,
@@ -56,13 +58,15 @@ from course_service.paging import cursor_for  # noqa: E402  (to start a page jus
 LEVELS = ("beginner", "intermediate", "advanced")
 # Names beyond plain ASCII, so that encoding and decoding are under load too.
 NAME_FLAVOURS = ("", " Café ü", " 日本語", " 100% a+b=c;d")
-OPERATIONS = ("create", "get", "update", "list")
-WEIGHTS = (2, 5, 3, 1)  # create : get : update : list page
+OPERATIONS = ("create", "get", "update", "list", "delete")
+WEIGHTS = (2, 5, 3, 1, 1)  # create : get : update : list page : delete (of a course made for it)
 MAX_ATTEMPTS = 50  # an If-Match update gives up after this many 412s in a row
 REQUEST_TIMEOUT = 30.0
 # What each operation may answer; anything else is a failure (5xx always is).
-ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "list": {200}, "verify": {200}, "probe": {200, 201}}
+ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "list": {200}, "verify": {200}, "probe": {200, 201},
+           "delete": {204}, "gone": {404}}
 INDEX_LAG_LIMIT = 5.0  # seconds the lag probe waits for a created course to be listed
+NO_CONTENT = (204, 304)  # answers with no body at all
 UNAVAILABLE = 503  # allowed only when DynamoDB's replies are made late (--late-replies)
 
 
@@ -90,6 +94,7 @@ class Results:
     created: dict[str, dict] = field(default_factory=dict)  # name -> body of the 201
     puts: list[Put] = field(default_factory=list)
     unknown_puts: Counter = field(default_factory=Counter)  # course -> PUTs that answered 503
+    deleted: list[str] = field(default_factory=list)  # courses whose DELETE answered 204
     retries: int = 0  # 412s answered by a fresh read and another PUT
     # Lag probes: (seconds from a create's 201 to sending the request whose page listed it, pages
     # asked for until then). 0 s and 1 page: listed by the first page asked for after the 201.
@@ -135,11 +140,15 @@ class Client:
         with self.results.lock:
             self.results.latencies[operation].append(elapsed)
             self.results.statuses[operation][status] += 1
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = None
-            self.results.fail(f"{method} {path}: {status} with a body that is not JSON")
+        parsed = None
+        if status in NO_CONTENT:
+            if raw:
+                self.results.fail(f"{method} {path}: {status} with a body")
+        else:
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                self.results.fail(f"{method} {path}: {status} with a body that is not JSON")
         if status == UNAVAILABLE and self.unavailable_allowed and reply_headers.get("retry-after"):
             return status, reply_headers, parsed
         if status >= 500 or status not in ALLOWED[operation]:
@@ -190,6 +199,17 @@ class LoadRun:
             self.results.created[name] = body
             self._known.append(name)
         return name
+
+    def delete(self, client: Client, rng: random.Random) -> None:
+        """Creates a course of its own (no other client knows it), then deletes it: 204 expected."""
+        name = self.new_name(rng.choice(NAME_FLAVOURS)) + " doomed"
+        status, _, _ = client.request("create", "POST", "/courses", {"name": name, "level": rng.choice(LEVELS)})
+        if status != 201:
+            return
+        status, _, _ = client.request("delete", "DELETE", path_of(name))
+        if status == 204:
+            with self.results.lock:
+                self.results.deleted.append(name)
 
     def pick(self, rng: random.Random) -> str | None:
         with self.results.lock:
@@ -304,6 +324,9 @@ class LoadRun:
                 if operation == "list":
                     self.list_page(client, rng, cursors)
                     continue
+                if operation == "delete":
+                    self.delete(client, rng)
+                    continue
                 if operation == "update" and rng.random() < 0.5:
                     name = rng.choice(self.hot)
                 else:
@@ -336,7 +359,19 @@ class LoadRun:
                 future.result()
         elapsed = time.monotonic() - started
         final = self.read_back()
-        return Report(self, elapsed, final, self.list_back())
+        return Report(self, elapsed, final, self.list_back(), self.gone_back())
+
+    def gone_back(self) -> list[str]:
+        """Every course whose DELETE answered 204, read once more: the ones that are not gone (404)."""
+        client, back = Client(self.port, self.results, self.unavailable_allowed), []
+        try:
+            for name in self.results.deleted:
+                status, _, _ = client.request("gone", "GET", path_of(name))
+                if status != 404:
+                    back.append(name)
+        finally:
+            client.close()
+        return back
 
     def list_back(self) -> dict[str | None, list[dict]]:
         """Every page from the first to the last, of all courses and of each level: level -> items.
@@ -462,7 +497,8 @@ def percentile(sorted_values: list[float], percent: float) -> float:
 
 
 class Report:
-    def __init__(self, run: LoadRun, elapsed: float, final: dict, lists: dict | None = None):
+    def __init__(self, run: LoadRun, elapsed: float, final: dict, lists: dict | None = None,
+                 not_gone: list[str] | None = None):
         results = run.results
         self.run = run
         self.elapsed = elapsed
@@ -482,6 +518,10 @@ class Report:
         self.lost_updates = lost_updates(results.puts, final, results.unknown_puts)
         self.lists = lists or {}
         self.listing_problems = listing_problems(self.lists, final) if lists is not None else []
+        self.deleted = len(results.deleted)
+        listed = {item["name"] for items in self.lists.values() for item in items}
+        self.not_gone = sorted(not_gone or []) + sorted(f"{name!r}: deleted (204), but listed"
+                                                         for name in set(results.deleted) & listed)
         self.lags = list(results.lags)
         self.successful_puts = len(results.puts)
         self.failures = list(results.failures)
@@ -489,7 +529,7 @@ class Report:
     @property
     def ok(self) -> bool:
         return not (self.server_errors or self.failures or self.unreadable or self.changed or self.lost_updates
-                    or self.listing_problems)
+                    or self.listing_problems or self.not_gone)
 
     def requests(self, operation: str) -> int:
         return sum(self.statuses.get(operation, {}).values())
@@ -503,7 +543,7 @@ class Report:
             f"{'operation':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses",
         ]
         for operation, label in (("create", "create"), ("get", "get"), ("put", "update"), ("list", "list page"),
-                                 ("probe", "lag probe")):
+                                 ("delete", "delete"), ("probe", "lag probe")):
             latencies = sorted(results.latencies.get(operation, []))
             count = self.requests(operation)
             total += count
@@ -512,7 +552,7 @@ class Report:
                 f"{label:<10} {count:>9} {count / self.elapsed if self.elapsed else 0:>8.1f} "
                 f"{percentile(latencies, 50) * 1000:>8.1f} {percentile(latencies, 99) * 1000:>8.1f}  {statuses}"
             )
-        every = sorted(latency for op in ("create", "get", "put", "list", "probe")
+        every = sorted(latency for op in ("create", "get", "put", "list", "delete", "probe")
                        for latency in results.latencies.get(op, []))
         out.append(
             f"{'all':<10} {total:>9} {total / self.elapsed if self.elapsed else 0:>8.1f} "
@@ -528,6 +568,7 @@ class Report:
             f"{len(self.changed)} with another created_at",
             f"lost updates: {len(self.lost_updates)} (final ETag = 1 + successful PUTs on each of "
             f"{len(self.final)} courses; every PUT answered the version after the one it was based on)",
+            f"deleted courses gone afterwards (404, not listed): {self.deleted - len(self.not_gone)} of {self.deleted}",
             f"listed afterwards: {len(self.lists.get(None, []))} courses in {len(self.final)} created; "
             f"{len(self.listing_problems)} problems (missing, listed twice, in another level's list)",
             f"index lag: {sum(asked == 1 for _, asked in self.lags)} of {len(self.lags)} probed courses listed by "
@@ -535,7 +576,8 @@ class Report:
             f"{max((lag for lag, _ in self.lags), default=0) * 1000:.1f} ms, "
             f"{max((asked for _, asked in self.lags), default=0)} pages asked",
         ]
-        problems = self.failures + self.unreadable + self.changed + self.lost_updates + self.listing_problems
+        problems = (self.failures + self.unreadable + self.changed + self.lost_updates + self.listing_problems
+                    + self.not_gone)
         for problem in problems[:20]:
             out.append(f"  FAIL {problem}")
         out.append("OK" if self.ok else "FAILED")

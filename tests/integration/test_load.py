@@ -35,6 +35,9 @@ def test_a_short_load_gives_no_5xx_keeps_every_created_course_and_loses_no_updat
     assert len(report.lists[None]) >= report.created
     assert report.listing_problems == []
     assert report.lags and all(asked >= 1 for _, asked in report.lags)
+    # Every client deleted a course of its own; each is gone: 404 and in no list.
+    assert report.deleted >= CLIENTS
+    assert report.not_gone == []
     assert report.ok
 
 
