@@ -199,7 +199,8 @@ class LocalApi:
         for instances in self.functions.values():
             instances.stop()
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: str | None) -> "Reply":
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: str | None) -> "Reply":
+        """``headers``: the header lines as received, in order, as API Gateway passes them all."""
         path = urlsplit(target).path
         matching = [r for r in self.routes if r.match(path) is not None]
         route = next((r for r in matching if r.method == method), None)
@@ -337,7 +338,7 @@ class _Connection(socketserver.BaseRequestHandler):
         except UnicodeDecodeError:
             detail = [{"loc": ["body"], "type": "json_invalid"}]
             return _json(422, {"message": "Request body is not valid UTF-8", "detail": detail})
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in request.headers.raw_items()}
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw_items()]
         try:
             return self.server.api.handle(method, request.target.decode("ascii"), headers, body)
         except Exception:  # a fault of the local server itself: API Gateway's answer to a failing integration

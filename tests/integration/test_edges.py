@@ -138,3 +138,15 @@ def test_the_access_log_names_route_templates_never_paths(dynalite):
     assert any("- - 400" in line for line in access), printed
     for spelling in (secret, quote(secret, safe=""), quote(secret), secret.split()[-1]):
         assert spelling not in printed
+
+
+def test_a_header_sent_on_two_lines_reaches_the_function_as_both_lines(server):
+    """As API Gateway's multiValueHeaders: two If-Match lines are a list, which never matches."""
+    name = unique("two lines")
+    etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+    body = b'{"level": "advanced"}'
+    target = "PUT /courses/" + quote(name, safe="") + " HTTP/1.1"
+    both = head(target, JSON, f"Content-Length: {len(body)}", f"If-Match: {etag}", f"If-Match: {etag}") + body
+    assert send_raw(server, both).status == 412
+    one = head(target, JSON, f"Content-Length: {len(body)}", f"If-Match: {etag}") + body
+    assert send_raw(server, one).status == 200
