@@ -6,6 +6,10 @@ process that imported the handler once and handles one request at a time, as a L
 does. Concurrent requests get more instances (cold starts), up to ``max_instances``. IAM
 authorization, throttling and stages are not enforced.
 
+HTTP/1.1 is parsed by h11, which leaves every answer to this server, so that each one, refusals
+included, is JSON (README, Decisions: why not http.server or a WSGI/ASGI server); API Gateway's
+limits apply at the edge.
+
 Instances must be processes, not threads: Powertools keeps the event being resolved in a class
 attribute (``BaseRouter.current_event``) that every resolver of a process shares, so two requests
 resolved at once in one process can swap events (tests/unit/test_concurrency.py shows it).
@@ -18,14 +22,19 @@ import multiprocessing
 import os
 import queue
 import signal
+import socket
+import socketserver
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate
+from http.client import responses
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
+
+import h11
 
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path
@@ -33,7 +42,23 @@ from localdev.template import Route, routes
 
 log = logging.getLogger("localdev")
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# API Gateway's quotas for REST APIs: the payload; the URL of an edge-optimized API (template.yaml
+# sets no endpoint type, so its API is edge-optimized); all header lines together (names, values,
+# separators, line ends); how long an idle connection stays open.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_URL_CHARS = 8192
+MAX_HEADER_BYTES = 10240
+IDLE_TIMEOUT = 310.0  # seconds
+LINGER = 2.0  # seconds spent reading what a refused client still sends, so that it reads the refusal
+RECEIVE_BYTES = 65536
+# What the edge answers itself, before any function runs; the connection is closed after it.
+REFUSALS = {
+    400: "Bad request",
+    413: "Request body too large",
+    414: "Request URI too long",
+    431: "Request header fields too large",
+    501: "Only Transfer-Encoding: chunked is supported",
+}
 # Instances are forked from a single-threaded fork server that has already imported the shared
 # layer (forking this threaded HTTP server itself could copy held locks): a new instance then
 # costs milliseconds, not a full cold start; bench/ measures real cold starts.
@@ -174,75 +199,182 @@ class LocalApi:
         for instances in self.functions.values():
             instances.stop()
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: str | None) -> tuple[int, dict, bytes]:
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: str | None) -> "Reply":
+        """``headers``: the header lines as received, in order, as API Gateway passes them all."""
         path = urlsplit(target).path
         matching = [r for r in self.routes if r.match(path) is not None]
         route = next((r for r in matching if r.method == method), None)
         if route is None:
             if matching:
                 allow = ", ".join(sorted({r.method for r in matching}))
-                return _json(405, {"message": "Method not allowed"}, {"Allow": allow})
+                return _json(405, {"message": "Method not allowed"}, {"Allow": allow}, matching[0].resource)
             return _json(404, {"message": "Not found"})
         event = api_event(method, target, route=route, headers=headers, body=body)
         try:
             result = self.functions[route.function].invoke(event)
         except queue.Empty:
-            return _json(429, {"message": "Too many requests"})
+            return _json(429, {"message": "Too many requests"}, resource=route.resource)
         if result is None:  # as API Gateway answers a function that timed out
-            return _json(504, {"message": "Endpoint request timed out"})
-        return _proxy_response(result)
+            return _json(504, {"message": "Endpoint request timed out"}, resource=route.resource)
+        return _proxy_response(result, route.resource)
 
 
-def _json(status: int, body: dict, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode()
+class Reply(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    resource: str = "-"  # the route template, for the access log ("-": no route), as API Gateway logs it
 
 
-def _proxy_response(result: dict[str, Any]) -> tuple[int, dict, bytes]:
+def _json(status: int, body: dict, headers: dict | None = None, resource: str = "-") -> Reply:
+    return Reply(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode(), resource)
+
+
+def _proxy_response(result: dict[str, Any], resource: str) -> Reply:
     headers = {k: ", ".join(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
     headers.update(result.get("headers") or {})
     body = result.get("body") or ""
     raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    return int(result["statusCode"]), headers, raw
+    return Reply(int(result["statusCode"]), headers, raw, resource)
 
 
-def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 3000) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "course-service-local"
-        sys_version = ""
+def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 3000) -> "_Server":
+    return _Server((host, port), api)
 
-        def _serve(self) -> None:
-            started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                status, headers, payload = _json(413, {"message": "Request body too large"})
-                self.close_connection = True
-            else:
-                raw = self.rfile.read(length) if length else b""
-                body = raw.decode("utf-8", errors="replace") if length else None
-                request_headers = {k: v for k, v in self.headers.items()}
-                status, headers, payload = api.handle(self.command, self.path, request_headers, body)
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-            log.info("%s %s %d %.1f ms", self.command, self.path, status, (time.perf_counter() - started) * 1000)
 
-        def __getattr__(self, name: str) -> Any:
-            # Any method (TRACE, PROPFIND, ...) gets a JSON answer, not http.server's HTML 501.
-            if name.startswith("do_"):
-                return self._serve
-            raise AttributeError(name)
+class _Refused(Exception):
+    """A request the edge answers itself, before any function runs: ``REFUSALS[status]``."""
 
-        def log_message(self, format: str, *args: Any) -> None:  # the access log above replaces it
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+def _refusal(status: int) -> Reply:
+    return _json(status, {"message": REFUSALS[status]})
+
+
+class _Connection(socketserver.BaseRequestHandler):
+    """One client connection: requests parsed by h11 and answered one after the other (keep-alive)."""
+
+    server: "_Server"
+
+    def handle(self) -> None:
+        self.request.settimeout(IDLE_TIMEOUT)
+        # Each response leaves in one write; without this, Nagle's algorithm could still hold back the
+        # end of one (http.server wrote head and body apart: +40 ms per keep-alive request).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # h11 refuses (431) a request head that grows past this without completing; the exact
+        # limits are checked once it is complete.
+        self.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_URL_CHARS + MAX_HEADER_BYTES)
+        try:
+            while self._serve_one():
+                self.http.start_next_cycle()
+        except OSError:  # the client went away, or stayed idle past IDLE_TIMEOUT
             pass
 
-    return _Server((host, port), Handler)
+    def _serve_one(self) -> bool:
+        """Answers one request; True when the connection can carry another."""
+        started = time.perf_counter()
+        method, request = "-", None
+        try:
+            request = self._next_event()
+            if type(request) is h11.ConnectionClosed:
+                return False
+            started, method = time.perf_counter(), request.method.decode("ascii")
+            self._check_head(request)
+            raw = self._read_body()
+        except h11.RemoteProtocolError as error:  # not HTTP/1.1 as RFC 9112 has it
+            reply = _refusal(self._status_of(error, request))
+        except _Refused as refused:
+            reply = _refusal(refused.status)
+        else:
+            reply = self._answer(method, request, raw)
+        refused = self.http.their_state not in (h11.DONE, h11.MUST_CLOSE)  # its body, if any, is unread
+        self._send(reply, method, close=refused)
+        log.info("%s %s %d %.1f ms", method, reply.resource, reply.status, (time.perf_counter() - started) * 1000)
+        if refused:
+            self._linger()
+        return self.http.our_state is h11.DONE and self.http.their_state is h11.DONE
+
+    def _next_event(self) -> Any:
+        while (event := self.http.next_event()) is h11.NEED_DATA:
+            if self.http.they_are_waiting_for_100_continue:  # the head passed: ask for the body
+                self.request.sendall(self.http.send(h11.InformationalResponse(status_code=100, headers=[])))
+            self.http.receive_data(self.request.recv(RECEIVE_BYTES))
+        return event
+
+    def _check_head(self, request: h11.Request) -> None:
+        if len(request.target) > MAX_URL_CHARS:
+            raise _Refused(414)
+        if sum(len(name) + len(value) + 4 for name, value in request.headers.raw_items()) > MAX_HEADER_BYTES:
+            raise _Refused(431)
+        if any(name == b"content-length" and int(value) > MAX_BODY_BYTES for name, value in request.headers):
+            raise _Refused(413)
+
+    def _read_body(self) -> bytes:
+        """The body as sent, whatever its framing (Content-Length or chunked), up to MAX_BODY_BYTES."""
+        body = bytearray()
+        while type(event := self._next_event()) is h11.Data:
+            body += event.data
+            if len(body) > MAX_BODY_BYTES:
+                raise _Refused(413)
+        return bytes(body)
+
+    def _status_of(self, error: h11.RemoteProtocolError, request: h11.Request | None) -> int:
+        if request is not None:  # the head was fine: its body is malformed
+            return 400
+        if error.error_status_hint == 431:  # the head grew too long: by its request line (the URL), or not
+            unparsed = self.http.trailing_data[0]
+            return 414 if len(unparsed.split(b"\n", 1)[0]) > MAX_URL_CHARS else 431
+        return error.error_status_hint if error.error_status_hint in REFUSALS else 400
+
+    def _answer(self, method: str, request: h11.Request, raw: bytes) -> Reply:
+        # API Gateway passes a body as UTF-8 text unless its Content-Type is one of the API's binary
+        # media types (this API declares none): other bytes cannot reach a function as they were
+        # sent. Such a body is no JSON text either (RFC 8259 8.1): 422, as for malformed JSON.
+        try:
+            body = raw.decode("utf-8") if raw else None
+        except UnicodeDecodeError:
+            detail = [{"loc": ["body"], "type": "json_invalid"}]
+            return _json(422, {"message": "Request body is not valid UTF-8", "detail": detail})
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw_items()]
+        try:
+            return self.server.api.handle(method, request.target.decode("ascii"), headers, body)
+        except Exception:  # a fault of the local server itself: API Gateway's answer to a failing integration
+            log.exception("the local server failed to answer a %s request", method)
+            return _json(502, {"message": "Internal server error"})
+
+    def _send(self, reply: Reply, method: str, close: bool) -> None:
+        headers = [
+            *reply.headers.items(),
+            ("Content-Length", str(len(reply.body))),
+            ("Date", formatdate(usegmt=True)),
+            ("Server", "course-service-local"),
+        ]
+        if close:
+            headers.append(("Connection", "close"))
+        phrase = responses.get(reply.status, "").encode()
+        data = self.http.send(h11.Response(status_code=reply.status, headers=headers, reason=phrase))
+        if method != "HEAD":
+            data += self.http.send(h11.Data(data=reply.body))
+        self.request.sendall(data + self.http.send(h11.EndOfMessage()))
+
+    def _linger(self) -> None:
+        """After a refusal, reads for a moment what the client still sends: closing a socket with
+        unread data resets the connection, and the client could lose the refusal with it."""
+        self.request.shutdown(socket.SHUT_WR)
+        self.request.settimeout(LINGER)
+        deadline = time.monotonic() + LINGER
+        while time.monotonic() < deadline and self.request.recv(RECEIVE_BYTES):
+            pass
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
+    allow_reuse_address = True
     request_queue_size = 128  # the default backlog of 5 resets bursts of parallel clients
+
+    def __init__(self, address: tuple[str, int], api: LocalApi):
+        self.api = api
+        super().__init__(address, _Connection)

@@ -24,6 +24,10 @@ MAX_EXAMPLES = 40  # per operation and generation mode; bounded so `make test` s
 # Loaded eagerly: the base URL is given per call. (schemathesis.pytest.from_fixture fails under
 # pytest 9 here with "'Function' object has no attribute '_nodeid'".)
 schema = schemathesis.openapi.from_path(OPENAPI_FILE)
+# Header values holding NUL, vertical tab or form feed are not HTTP (RFC 9110 5.5): the edge refuses
+# them with 400 before any function runs, a status the document of the API behind it cannot list.
+# The fuzzer leaves them out; tests/integration/test_edges.py sends such requests byte by byte.
+schema.config.generation.update(exclude_header_characters="\r\n\x00\x0b\x0c")
 
 
 @schema.parametrize()
