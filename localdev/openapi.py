@@ -51,6 +51,23 @@ def _spell_header_names(document: dict[str, Any]) -> None:
                     parameter["name"] = parameter["name"].title()
 
 
+def _constrain_course_names(document: dict[str, Any]) -> None:
+    """The ``{name}`` path parameter, with the rule a course name follows (schemas.CourseName).
+
+    The routes take the segment as a plain string and decode it themselves (a segment that cannot
+    name a course is 404, not 422), so Powertools documents no constraint; documenting the real one
+    lets clients and fuzzers build paths that reach the handlers.
+    """
+    from course_service.schemas import MAX_NAME_LENGTH  # the layer is on the path: routes were loaded
+
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] == "name":
+                    parameter["description"] = "The course name, percent-encoded as one path segment"
+                    parameter["schema"].update(minLength=1, maxLength=MAX_NAME_LENGTH, pattern="^[^/]+$")
+
+
 def build() -> dict[str, Any]:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     document: dict[str, Any] = {}
@@ -72,6 +89,7 @@ def build() -> dict[str, Any]:
     document["servers"] = [{"url": "http://127.0.0.1:3000", "description": "make run"}]
     _fix_validation_error_schema(document)
     _spell_header_names(document)
+    _constrain_course_names(document)
     return document
 
 

@@ -68,13 +68,15 @@ NAME_RULE = (
     "no combining mark first, and not '.' or '..'."
 )
 
+MAX_NAME_LENGTH = 100  # characters, after trimming and normalisation
+
 # Pydantic applies the metadata outwards: _canonical_if_text runs first, then the native string
 # checks (trim, length, pattern: their usual 422 types), then _refuse_hidden_names. (A validator put
 # before StringConstraints would turn the constraints into Python checks with other error types.)
 CourseName = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^/\x00-\x1f\x7f-\x9f]+$"
+        strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=r"^[^/\x00-\x1f\x7f-\x9f]+$"
     ),
     BeforeValidator(_canonical_if_text),
     AfterValidator(_refuse_hidden_names),
