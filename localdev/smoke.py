@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import botocore.session
 from botocore.auth import SigV4Auth
@@ -105,7 +105,7 @@ def check(client: Client, say: Callable[[str], None]) -> None:
     if created.body.get("name") != name or created.body.get("level") != "beginner":
         raise SmokeFailure(f"POST /courses: answered {created.body!r}")
     first = created.headers.get("etag", "")
-    if created.headers.get("location") != path or not STRONG_ETAG.fullmatch(first):
+    if urljoin("/courses", created.headers.get("location", "")) != path or not STRONG_ETAG.fullmatch(first):
         raise SmokeFailure(f"POST /courses: Location {created.headers.get('location')!r}, ETag {first!r}")
     step(f"POST /courses ({name}): Location and a strong ETag", created)
 

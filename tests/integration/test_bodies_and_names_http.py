@@ -3,7 +3,7 @@ what a client sends as bytes on the wire."""
 
 import json
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import pytest
 
@@ -66,7 +66,7 @@ def test_nfc_and_nfd_names_are_one_course_over_http(server):
     again = server.request("POST", "/courses", {"name": nfc, "level": "advanced"})
 
     assert (created.status, created.body["name"], again.status) == (201, nfc, 409)
-    assert created.headers["location"] == path_of(nfc)
+    assert urljoin("/courses", created.headers["location"]) == path_of(nfc)
     for spelling in (nfc, nfd):
         read = server.request("GET", path_of(spelling))
         assert (read.status, read.body) == (200, created.body)

@@ -2,7 +2,7 @@
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import pytest
 
@@ -27,10 +27,10 @@ def test_create_read_update_lifecycle(server):
     assert created.status == 201
     assert set(created.body) == COURSE_FIELDS
     assert created.body["name"] == name
-    assert created.headers["location"] == path_of(name)
+    assert urljoin("/courses", created.headers["location"]) == path_of(name)
     assert created.headers["content-type"] == "application/json"
 
-    read = server.request("GET", created.headers["location"])
+    read = server.request("GET", urljoin("/courses", created.headers["location"]))
     assert read.status == 200
     assert read.body == created.body
     assert read.headers["etag"] == created.headers["etag"]

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 from unit_support import COURSE_FIELDS, LEVELS, timestamp
@@ -49,8 +50,8 @@ def test_create_answers_a_strong_etag_that_get_also_answers(create, get):
         ("?#", "/courses/%3F%23"),
     ],
 )
-def test_location_is_the_percent_encoded_path_of_the_course(create, api, name, location):
-    assert create(name).headers["location"] == location
+def test_location_resolves_to_the_percent_encoded_path_of_the_course(create, api, name, location):
+    assert urljoin("/courses", create(name).headers["location"]) == location
     read = api("GET", "/courses/{name}", location)
     assert (read.status, read.body["name"]) == (200, name)
 
@@ -144,3 +145,14 @@ def test_a_taken_name_gives_409_and_leaves_the_stored_course_unchanged(create, a
     assert timestamp(after.body["created_at"]) == timestamp(after.body["updated_at"]) == clock[0]
     assert after.headers["etag"] == first.headers["etag"]
     assert list(stored()) == ["Chemistry"]
+
+
+@pytest.mark.parametrize("created_at", [
+    "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/courses",  # the stage's own URL
+    "https://api.example.com/catalogue/courses",  # a custom domain with a base path
+    "http://127.0.0.1:3000/courses",  # make run
+])
+def test_location_resolves_under_the_stage_or_base_path_the_create_was_sent_to(create, created_at):
+    location = create("Chemistry").headers["location"]
+
+    assert urljoin(created_at, location) == created_at + "/Chemistry"

@@ -19,7 +19,7 @@ import json
 import os
 import unicodedata
 from contextlib import contextmanager
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
@@ -269,8 +269,8 @@ def test_create_handler_gives_201_with_the_trimmed_course_or_422_and_writes_noth
         assert reply.status == 201, (reply.status, reply.body)
         assert set(reply.body) == COURSE_FIELDS
         assert (reply.body["name"], reply.body["level"]) == (name, level)
-        assert reply.headers["location"] == path_of(name)
-        read = invoke("GET", "/courses/{name}", reply.headers["location"])
+        assert urljoin("/courses", reply.headers["location"]) == path_of(name)
+        read = invoke("GET", "/courses/{name}", urljoin("/courses", reply.headers["location"]))
         assert (read.status, read.body, read.headers["etag"]) == (200, reply.body, reply.headers["etag"])
 
 

@@ -216,7 +216,9 @@ def course_name(path_segment: str) -> str:
 
 
 def course_location(course: Course) -> str:
-    return "/courses/" + quote(course.name, safe="")
+    """A reference relative to the request's URL (``POST .../courses``): deployed, the API lives under
+    its stage (``/v1/courses``) or a custom domain's base path, which an absolute path would lose."""
+    return "courses/" + quote(course.name, safe="")
 
 
 def course_body(course: Course) -> dict[str, Any]:
