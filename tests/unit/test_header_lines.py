@@ -3,6 +3,8 @@ only the last in ``headers``). The service reads the lines together, as one comm
 (RFC 9110, section 5.3): two ``If-Match`` lines are a list, which never matches (412, or 404 when
 there is no course); two ``Content-Type`` lines are not one media type (415)."""
 
+import copy
+
 import pytest
 from unit_support import ROUTES
 
@@ -131,3 +133,16 @@ def test_api_event_shapes_repeated_lines_as_api_gateway_does():
 
     assert event["multiValueHeaders"] == {"If-Match": ['"1"', '"2"'], "Accept": ["a"]}
     assert event["headers"] == {"If-Match": '"2"', "Accept": "a"}
+
+
+def test_the_event_lambda_passes_in_is_left_as_it_came(handlers, physics):
+    """The service reads the event and builds what Powertools reads beside it: the caller's event,
+    headers included, is unchanged (Lambda may reuse it; a test or a wrapper may read it after)."""
+    event = api_event(*UPDATE[:1], "/courses/Physics", route=ROUTES[UPDATE], body='{"level": "advanced"}',
+                      headers=[("content-type", "Application/JSON"), ("If-Match", physics), ("If-Match", physics)])
+    before = copy.deepcopy(event)
+
+    reply = invoke_raw(handlers, event)
+
+    assert reply["statusCode"] == 412
+    assert event == before

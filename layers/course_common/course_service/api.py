@@ -8,11 +8,10 @@ and traces: in :mod:`course_service.entry`).
 import re
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -20,9 +19,11 @@ from course_service import request_checks, settings
 from course_service.entry import (
     INTERNAL_ERROR,
     RETRY_AFTER,
+    ProxyHandler,
     entry_point,
     logger,
     metrics,
+    proxy_response,
     record_unexpected_error,
 )
 from course_service.errors import (
@@ -128,61 +129,54 @@ def validation_error_response(errors: list[dict[str, Any]]) -> Response:
 
 
 BODY_NOT_JSON = [{"loc": ["body"], "type": "json_invalid"}]
+BODY_NOT_AN_OBJECT = [{"loc": ["body"], "type": "model_attributes_type"}]
 
 
-def request_refusal(event: Any) -> Response | None:
+def request_refusal(event: Mapping[str, Any]) -> Response | None:
     """The answer to a request that must not reach its route (415, 413, 422), or None.
 
-    It reads the event only (the API Gateway REST event, as Powertools wraps it), so it can run
-    wherever the resolver lets a check run before the route's validation.
+    It reads the API Gateway REST event only, so it runs before the resolver sees the request.
     """
-    raw = event.raw_event
-    takes_body = event.http_method in METHODS_WITH_BODY
-    if takes_body and not request_checks.is_json_media_type(request_checks.header_value(raw, "content-type")):
+    takes_body = event.get("httpMethod") in METHODS_WITH_BODY
+    if takes_body and not request_checks.is_json_media_type(request_checks.header_value(event, "content-type")):
         return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
     try:
-        body = request_checks.body_bytes(raw)
+        body = request_checks.body_bytes(event)
         # API Gateway REST accepts up to 10 MB; a course is a few hundred bytes.
         if len(body) > settings.MAX_BODY_BYTES:
             return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
-        if takes_body:
-            request_checks.body_text(body)
+        text = request_checks.body_text(body) if takes_body else ""
     except request_checks.UnreadableBody:
         return validation_error_response(BODY_NOT_JSON)
-    problem = _body_problem(event) if takes_body else None
-    return validation_error_response(problem) if problem else None
+    return validation_error_response(BODY_NOT_AN_OBJECT) if _is_json_array(text) else None
 
 
-def _body_problem(event: Any) -> list[dict[str, Any]] | None:
-    """What Powertools' validation would get wrong about a JSON body, as 422 details, else None.
-
-    Powertools caches the parsed body, so it is parsed once. JSON that is malformed or not I-JSON
-    (request_checks.parse_json) Powertools reports itself, as 422 ``json_invalid``.
-    """
+def _is_json_array(text: str) -> bool:
+    """True for a body that is a JSON array: Powertools validates the first item of a list given for
+    a non-list parameter (meant for repeated query strings, applied to JSON bodies too), so [{...}]
+    would be accepted. Only a body starting with "[" is parsed here; JSON that is malformed or not
+    I-JSON (request_checks.parse_json) Powertools reports itself, as 422 ``json_invalid``."""
+    if not text.lstrip(" \t\r\n").startswith("["):
+        return False
     try:
-        body = event.json_body
+        return isinstance(request_checks.parse_json(text), list)
     except ValueError:
-        return None
-    if isinstance(body, list):
-        # Powertools validates the first item of a list given for a non-list parameter (meant
-        # for repeated query strings, applied to JSON bodies too): [{...}] would be accepted.
-        return [{"loc": ["body"], "type": "model_attributes_type"}]
-    return None
+        return False
 
 
-def prepare_for_powertools(event: Any) -> None:
-    """Rewrites the accepted event's headers into what Powertools reads right.
+def for_powertools(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of an accepted event, its headers as Powertools reads them right (the caller's event is
+    not changed).
 
     Each header once, its lines joined (Powertools validates a header given on two lines as a list:
     a 422 for ``If-Match``); Content-Type as Powertools compares it, case-sensitively by prefix.
     """
-    raw = event.raw_event
-    headers = request_checks.combined_headers(raw)
-    for name in headers:
-        if name.lower() == "content-type":
-            headers[name] = content_types.APPLICATION_JSON
-    raw["headers"] = headers or None
-    raw["multiValueHeaders"] = {name: [value] for name, value in headers.items()} or None
+    headers = {
+        name: content_types.APPLICATION_JSON if name.lower() == "content-type" else value
+        for name, value in request_checks.combined_headers(event).items()
+    }
+    multi_value = {name: [value] for name, value in headers.items()}
+    return {**event, "headers": headers or None, "multiValueHeaders": multi_value or None}
 
 
 def etag(course: Course) -> str:
@@ -261,25 +255,15 @@ def read_response(course: Course, if_none_match: str | None) -> Response:
     return course_response(course)
 
 
-class JsonResolver(APIGatewayRestResolver):
-    """Checks requests before Powertools validates them (:func:`request_refusal`): JSON only (415),
-    small (413), UTF-8 I-JSON holding an object (422).
-
-    Powertools would parse form and multipart bodies itself, and its multipart parser raises a
-    plain ValueError (a 500) when the boundary is missing. No Content-Type is read as JSON.
-    """
-
-    def _resolve(self) -> ResponseBuilder:
-        refusal = request_refusal(self.current_event)
-        if refusal is not None:
-            return ResponseBuilder(refusal, serializer=self._serializer)
-        prepare_for_powertools(self.current_event)
-        return super()._resolve()
-
-
 def create_app() -> APIGatewayRestResolver:
-    """A resolver that validates bodies with Pydantic and answers every error with clean JSON."""
-    app = JsonResolver(enable_validation=True, json_body_deserializer=request_checks.parse_json)
+    """A resolver that validates requests with Pydantic and answers every error with clean JSON.
+
+    :func:`handler_for` checks each request before the resolver sees it (:func:`request_refusal`):
+    JSON only (415), small (413), UTF-8 I-JSON holding an object (422). Powertools would parse form
+    and multipart bodies itself, and its multipart parser raises a plain ValueError (a 500) when the
+    boundary is missing. No Content-Type is read as JSON.
+    """
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_checks.parse_json)
 
     @app.exception_handler(CourseError)
     def domain_error(error: CourseError) -> Response:
@@ -312,6 +296,14 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
-def handler_for(app: APIGatewayRestResolver):
-    """The Lambda entry point for ``app`` (see :func:`course_service.entry.entry_point`)."""
-    return entry_point(app.resolve)
+def handler_for(app: APIGatewayRestResolver) -> ProxyHandler:
+    """The Lambda entry point for ``app`` (see :func:`course_service.entry.entry_point`): requests
+    that must not reach a route are answered here, before routing; the others are resolved."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        refusal = request_refusal(event)
+        if refusal is not None:
+            return proxy_response(refusal.status_code, refusal.body)
+        return app.resolve(for_powertools(event), context)
+
+    return entry_point(handle)
