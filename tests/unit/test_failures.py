@@ -2,10 +2,13 @@
 unexpected gives 500 {"message": "Internal server error"} (logged: see test_observability.py). No
 response shows what went wrong inside (the ``api`` fixture checks every body and header for that)."""
 
+from http import HTTPStatus
+
 import pytest
 from unit_support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
 
 from course_service import courses
+from course_service.errors import CourseError
 
 # One request per DynamoDB call a request can make, against the existing course "Chemistry".
 REQUESTS = {
@@ -97,3 +100,21 @@ def test_an_unexpected_error_gives_500_without_its_text(api, chemistry, monkeypa
 
     assert (reply.status, reply.body) == (500, {"message": "Internal server error"})
     assert "kaboom" not in reply.raw["body"]
+
+
+def test_a_new_domain_error_answers_with_the_status_and_message_it_declares(api, table, monkeypatch):
+    """Adding a domain error is one edit: the class names its status; no table maps it elsewhere."""
+
+    class CourseArchived(CourseError):
+        status = HTTPStatus.GONE
+        message = "This course is archived"
+
+    def archived(_name):
+        raise CourseArchived()
+
+    monkeypatch.setattr(courses, "get", archived)
+
+    reply = api("GET", "/courses/{name}", "/courses/Chemistry")
+
+    assert (reply.status, reply.body) == (410, {"message": "This course is archived"})
+    assert "retry-after" not in reply.headers

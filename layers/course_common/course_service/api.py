@@ -26,15 +26,7 @@ from course_service.entry import (
     proxy_response,
     record_unexpected_error,
 )
-from course_service.errors import (
-    CourseAlreadyExists,
-    CourseChanged,
-    CourseError,
-    CourseNotFound,
-    CreateInProgress,
-    IdempotencyKeyReused,
-    StoreUnavailable,
-)
+from course_service.errors import CourseError, CourseNotFound, StoreUnavailable
 from course_service.models import Course, Revision
 from course_service.schemas import (
     CourseResponse,
@@ -43,14 +35,8 @@ from course_service.schemas import (
     course_name_from_path,
 )
 
-STATUS_OF_ERROR = {
-    CourseNotFound: HTTPStatus.NOT_FOUND,
-    CourseAlreadyExists: HTTPStatus.CONFLICT,
-    CourseChanged: HTTPStatus.PRECONDITION_FAILED,
-    CreateInProgress: HTTPStatus.CONFLICT,
-    StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
-}
-CONFLICTS = (CourseAlreadyExists, CourseChanged, CreateInProgress)
+# Answers that mean the client's view of the course was out of date: counted (CourseConflict).
+CONFLICTS = frozenset({HTTPStatus.CONFLICT, HTTPStatus.PRECONDITION_FAILED})
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 # An If-Match that names no revision we ever store (versions start at 1): the conditional write then
@@ -267,16 +253,13 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(CourseError)
     def domain_error(error: CourseError) -> Response:
-        if isinstance(error, IdempotencyKeyReused):
-            return validation_error_response([{"loc": ("header", "Idempotency-Key"), "type": "idempotency_key_reused"}])
-        if isinstance(error, CONFLICTS):
+        if error.detail is not None:
+            return validation_error_response(error.detail)
+        if error.status in CONFLICTS:
             metrics.add_metric(name="CourseConflict", unit=MetricUnit.Count, value=1)
         if isinstance(error, StoreUnavailable):
             logger.warning("DynamoDB unavailable", exc_info=error)
-            return error_response(STATUS_OF_ERROR[StoreUnavailable], error.message, RETRY_AFTER)
-        if isinstance(error, CreateInProgress):  # the same request may succeed in a moment
-            return error_response(STATUS_OF_ERROR[CreateInProgress], error.message, RETRY_AFTER)
-        return error_response(STATUS_OF_ERROR[type(error)], error.message)
+        return error_response(error.status, error.message, RETRY_AFTER if error.retry_after else None)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:

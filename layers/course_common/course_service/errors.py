@@ -1,30 +1,45 @@
-"""Domain errors: what can go wrong, in the service's own words. ``api`` maps them to HTTP."""
+"""Domain errors: what can go wrong, in the service's own words, each with the HTTP answer it
+gets (the resolver's one handler reads ``status``, ``message``, ``retry_after`` and ``detail``):
+adding an error is adding a class here."""
+
+from http import HTTPStatus
+from typing import Any, ClassVar
 
 
 class CourseError(Exception):
     """Base class; the message is safe to show to a client."""
 
-    message = "Course error"
+    message: ClassVar[str] = "Course error"
+    status: ClassVar[HTTPStatus] = HTTPStatus.INTERNAL_SERVER_ERROR
+    # The same request may succeed in a moment: the answer carries Retry-After.
+    retry_after: ClassVar[bool] = False
+    # For a 422: where and what kind, as the validation errors' ``detail`` lists them; else None.
+    detail: ClassVar[list[dict[str, Any]] | None] = None
 
 
 class CourseNotFound(CourseError):
     message = "Course not found"
+    status = HTTPStatus.NOT_FOUND
 
 
 class CourseAlreadyExists(CourseError):
     message = "A course with this name already exists"
+    status = HTTPStatus.CONFLICT
 
 
 class CourseChanged(CourseError):
     """The course changed since the version the client based its write on (``If-Match``)."""
 
     message = "The course has changed since the given ETag"
+    status = HTTPStatus.PRECONDITION_FAILED
 
 
 class StoreUnavailable(CourseError):
     """DynamoDB is throttling, failing or out of reach: the request may succeed when retried."""
 
     message = "Service temporarily unavailable, retry later"
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    retry_after = True
 
 
 class WriteOutcomeUnknown(StoreUnavailable):
@@ -38,9 +53,13 @@ class CreateInProgress(CourseError):
     """A create with the same Idempotency-Key is still running, or its outcome is not recorded yet."""
 
     message = "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds"
+    status = HTTPStatus.CONFLICT
+    retry_after = True
 
 
 class IdempotencyKeyReused(CourseError):
     """The Idempotency-Key was first sent with another body: refused before anything is written."""
 
     message = "This Idempotency-Key was used with another body"
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    detail = [{"loc": ("header", "Idempotency-Key"), "type": "idempotency_key_reused"}]
