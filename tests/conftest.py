@@ -1,35 +1,17 @@
 """Shared test set-up: a fake AWS environment, the handlers loaded as Lambda would, a moto table."""
 
 import json
-import os
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import boto3
+import pytest
+from moto import mock_aws
 
-# Before anything imports course_service (its settings are read once, at import, as in Lambda).
-os.environ.update(
-    TABLE_NAME="courses-test",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    POWERTOOLS_SERVICE_NAME="course-service",
-    POWERTOOLS_METRICS_NAMESPACE="CourseService",
-    POWERTOOLS_TRACE_DISABLED="true",
-    POWERTOOLS_LOG_LEVEL="INFO",
-)
-os.environ.pop("DYNAMODB_ENDPOINT", None)
-os.environ.pop("AWS_PROFILE", None)
+from localdev import template
+from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path
 
-import boto3  # noqa: E402
-import pytest  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from localdev import template  # noqa: E402
-from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path  # noqa: E402
-
+# The environment (a fake AWS account, the table's name, Powertools' switches) is set before any
+# test module is imported, by pyproject.toml's [tool.pytest_env]; the layer goes on sys.path as
+# /opt/python does in Lambda.
 put_layers_on_path()
 
 ROUTES = {(r.method, r.resource): r for r in template.routes()}
@@ -46,7 +28,7 @@ def table(dynamodb_client):
     """Empty courses and idempotency tables in moto, with the key schemas template.yaml declares."""
     from course_service import settings
 
-    tables = {settings.TABLE_NAME: "CoursesTable", settings.IDEMPOTENCY_TABLE_NAME: "IdempotencyTable"}
+    tables = {settings.current.table_name: "CoursesTable", settings.current.idempotency_table_name: "IdempotencyTable"}
     with mock_aws():
         for name, logical_id in tables.items():
             dynamodb_client.create_table(

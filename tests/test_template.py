@@ -255,10 +255,10 @@ def key_schema_of(index: dict) -> list[tuple[str, str]]:
 def test_function_timeout_covers_the_dynamodb_client_worst_case_and_stays_under_api_gateway():
     from course_service import settings
 
-    attempts = 1 + settings.MAX_RETRY_ATTEMPTS
+    attempts = 1 + settings.current.max_retry_attempts
     # botocore's "standard" retry mode (PynamoDB's) sleeps up to 2**i seconds before retry i+1.
-    backoff = sum(2**i for i in range(settings.MAX_RETRY_ATTEMPTS))
-    worst = attempts * (settings.CONNECT_TIMEOUT_SECONDS + settings.READ_TIMEOUT_SECONDS) + backoff
+    backoff = sum(2**i for i in range(settings.current.max_retry_attempts))
+    worst = attempts * (settings.current.connect_timeout_seconds + settings.current.read_timeout_seconds) + backoff
     timeout = TEMPLATE["Globals"]["Function"]["Timeout"]
     assert worst < timeout < 29
 

@@ -254,7 +254,7 @@ from course_service import settings
 loaded = {{}}
 with mock_aws():
     client = boto3.client("dynamodb")
-    for name, table in ((settings.TABLE_NAME, "CoursesTable"), (settings.IDEMPOTENCY_TABLE_NAME, "IdempotencyTable")):
+    for name, table in ((settings.current.table_name, "CoursesTable"), (settings.current.idempotency_table_name, "IdempotencyTable")):
         client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **template.table_key_schema(logical_id=table))
     for step, headers in (("without", {{}}), ("with", {{"Idempotency-Key": "k"}})):
         body = json.dumps({{"name": "Course " + step, "level": "beginner"}})

@@ -2,6 +2,8 @@
 a Content-Security-Policy that allows nothing (JSON is never a page), and, with CORS_ALLOW_ORIGIN set
 (template parameter CorsAllowOrigin), the CORS headers a browser needs to read the answer."""
 
+import dataclasses
+
 import pytest
 
 from course_service import courses, settings
@@ -59,13 +61,13 @@ def test_every_response_is_nosniff_and_allows_no_content(replies):
 
 
 def test_without_an_origin_no_response_carries_cors_headers(replies, monkeypatch):
-    monkeypatch.setattr(settings, "CORS_ALLOW_ORIGIN", "")
+    monkeypatch.setattr(settings, "current", dataclasses.replace(settings.current, cors_allow_origin=""))
     for kind, reply in replies().items():
         assert not [name for name in reply.headers if name.startswith("access-control-")], kind
 
 
 def test_with_an_origin_every_response_lets_that_origin_read_it_with_etag_and_location(replies, monkeypatch):
-    monkeypatch.setattr(settings, "CORS_ALLOW_ORIGIN", ORIGIN)
+    monkeypatch.setattr(settings, "current", dataclasses.replace(settings.current, cors_allow_origin=ORIGIN))
     for kind, reply in replies().items():
         assert reply.headers["access-control-allow-origin"] == ORIGIN, kind
         exposed = {name.strip().lower() for name in reply.headers["access-control-expose-headers"].split(",")}
@@ -73,7 +75,7 @@ def test_with_an_origin_every_response_lets_that_origin_read_it_with_etag_and_lo
 
 
 def test_the_functions_own_headers_are_kept(replies, monkeypatch):
-    monkeypatch.setattr(settings, "CORS_ALLOW_ORIGIN", ORIGIN)
+    monkeypatch.setattr(settings, "current", dataclasses.replace(settings.current, cors_allow_origin=ORIGIN))
     collected = replies()
     assert collected["201 create"].headers["location"] == "courses/Chemistry"
     assert collected["200 update"].headers["etag"] not in (None, collected["201 create"].headers["etag"])
@@ -85,4 +87,4 @@ def test_cors_origin_is_read_from_the_environment_the_template_sets():
     from localdev.template import function_environment
 
     assert function_environment()["CORS_ALLOW_ORIGIN"] == {"Ref": "CorsAllowOrigin"}
-    assert settings.CORS_ALLOW_ORIGIN == ""  # tests/conftest.py sets none: CORS off, as the default stack
+    assert settings.current.cors_allow_origin == ""  # the tests set none: CORS off, as the default stack

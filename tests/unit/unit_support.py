@@ -19,9 +19,9 @@ from localdev import template
 
 ROUTES = {(route.method, route.resource): route for route in template.routes()}
 
-TABLE_NAME = os.environ["TABLE_NAME"]  # set by tests/conftest.py before anything is imported
-# Not set by tests/conftest.py: the default, derived from TABLE_NAME, as localdev derives it too.
-IDEMPOTENCY_TABLE_NAME = settings.IDEMPOTENCY_TABLE_NAME
+TABLE_NAME = os.environ["TABLE_NAME"]  # set by pyproject.toml's [tool.pytest_env]
+# Not set for the tests: the default, derived from TABLE_NAME, as localdev derives it too.
+IDEMPOTENCY_TABLE_NAME = settings.current.idempotency_table_name
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
 LEVELS = ("beginner", "intermediate", "advanced")
 

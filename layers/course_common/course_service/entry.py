@@ -50,7 +50,7 @@ class NoTracer:
 
 
 def _tracer():
-    if not settings.TRACING_ENABLED:
+    if not settings.current.tracing_enabled:
         return NoTracer()
     from aws_lambda_powertools import Tracer
 
@@ -81,11 +81,11 @@ def record_unexpected_error() -> None:
 def response_headers() -> dict[str, str]:
     """The headers every response carries: security headers, and CORS when an origin is configured
     (API Gateway answers the preflight; a proxy integration's real answers need these from us)."""
-    if not settings.CORS_ALLOW_ORIGIN:
+    if not settings.current.cors_allow_origin:
         return SECURITY_HEADERS
     return {
         **SECURITY_HEADERS,
-        "Access-Control-Allow-Origin": settings.CORS_ALLOW_ORIGIN,
+        "Access-Control-Allow-Origin": settings.current.cors_allow_origin,
         "Access-Control-Expose-Headers": EXPOSED_HEADERS,
     }
 

@@ -102,7 +102,7 @@ _CONFIG = IdempotencyConfig(
     expires_after_seconds=settings.IDEMPOTENCY_WINDOW_SECONDS,
     hash_function="sha256",
 )
-_STORE = _RecordStore(table_name=settings.IDEMPOTENCY_TABLE_NAME, boto3_client=_client())
+_STORE = _RecordStore(table_name=settings.current.idempotency_table_name, boto3_client=_client())
 
 
 def _stored_response(created: Created) -> dict[str, Any]:

@@ -41,12 +41,12 @@ class CoursesByLevel(GlobalSecondaryIndex):
 
 class Course(Model):
     class Meta:
-        table_name = settings.TABLE_NAME
-        region = settings.REGION
-        host = settings.DYNAMODB_ENDPOINT
-        connect_timeout_seconds = settings.CONNECT_TIMEOUT_SECONDS
-        read_timeout_seconds = settings.READ_TIMEOUT_SECONDS
-        max_retry_attempts = settings.MAX_RETRY_ATTEMPTS
+        table_name = settings.current.table_name
+        region = settings.current.region
+        host = settings.current.dynamodb_endpoint
+        connect_timeout_seconds = settings.current.connect_timeout_seconds
+        read_timeout_seconds = settings.current.read_timeout_seconds
+        max_retry_attempts = settings.current.max_retry_attempts
 
     name = UnicodeAttribute(hash_key=True)
     level = UnicodeAttribute()

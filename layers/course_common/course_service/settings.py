@@ -1,32 +1,83 @@
-"""Runtime configuration, read once per Lambda instance from the environment.
+"""Runtime configuration: read from the environment once per Lambda instance, checked, frozen.
+
+A bad value stops the function at start-up (:class:`ConfigurationError`, naming the variable), so
+that a misconfigured deployment fails its first invocation visibly instead of misbehaving later. A
+standard-library dataclass, not Pydantic: health imports this module and keeps its cold start.
 
 Timeouts and retries are chosen so that the worst case of one request stays well below the
 function timeout in ``template.yaml`` (and so below API Gateway's 29 s integration limit):
 ``(connect + read) * (1 + retries)`` plus botocore's backoff.
 """
 
+import math
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-TABLE_NAME = os.environ.get("TABLE_NAME", "courses")
-# Idempotency-Key records (template.yaml's IdempotencyTable sets it); locally the table beside the
-# courses table, which localdev and the tests create under this name.
-IDEMPOTENCY_TABLE_NAME = os.environ.get("IDEMPOTENCY_TABLE_NAME") or f"{TABLE_NAME}-idempotency"
-# Unset in AWS (the regional endpoint is used); set locally to DynamoDB Local, dynalite, ...
-DYNAMODB_ENDPOINT = os.environ.get("DYNAMODB_ENDPOINT") or None
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+# Powertools' switch values (POWERTOOLS_TRACE_DISABLED), read as Powertools reads them.
+_TRUE = frozenset({"1", "y", "yes", "t", "true", "on"})
 
-CONNECT_TIMEOUT_SECONDS = float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "1"))
-READ_TIMEOUT_SECONDS = float(os.environ.get("DYNAMODB_READ_TIMEOUT", "2"))
-MAX_RETRY_ATTEMPTS = int(os.environ.get("DYNAMODB_MAX_RETRIES", "2"))
 
-# Powertools' switch (template parameter TracingEnabled), read as Powertools reads it: when off, the
-# X-Ray SDK is not even imported (course_service.api).
-TRACING_ENABLED = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in {
-    "1", "y", "yes", "t", "true", "on"
-}
+class ConfigurationError(RuntimeError):
+    """An environment variable holds a value the service cannot run with."""
 
-# The one origin browsers may call the API from (template parameter CorsAllowOrigin); empty: CORS off.
-CORS_ALLOW_ORIGIN = os.environ.get("CORS_ALLOW_ORIGIN", "").strip()
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str = "courses"
+    # Idempotency-Key records (template.yaml's IdempotencyTable sets it); locally the table beside
+    # the courses table, which localdev and the tests create under this name.
+    idempotency_table_name: str = "courses-idempotency"
+    # None in AWS (the regional endpoint is used); set locally to DynamoDB Local, dynalite, ...
+    dynamodb_endpoint: str | None = None
+    region: str = "us-east-1"
+    connect_timeout_seconds: float = 1
+    read_timeout_seconds: float = 2
+    max_retry_attempts: int = 2
+    # When off, the X-Ray SDK is not even imported (course_service.entry).
+    tracing_enabled: bool = True
+    # The one origin browsers may call the API from (template parameter CorsAllowOrigin); empty: CORS off.
+    cors_allow_origin: str = ""
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> "Settings":
+        table_name = environ.get("TABLE_NAME") or cls.table_name
+        return cls(
+            table_name=table_name,
+            idempotency_table_name=environ.get("IDEMPOTENCY_TABLE_NAME") or f"{table_name}-idempotency",
+            dynamodb_endpoint=environ.get("DYNAMODB_ENDPOINT") or None,
+            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or cls.region,
+            connect_timeout_seconds=_seconds(environ, "DYNAMODB_CONNECT_TIMEOUT", cls.connect_timeout_seconds),
+            read_timeout_seconds=_seconds(environ, "DYNAMODB_READ_TIMEOUT", cls.read_timeout_seconds),
+            max_retry_attempts=_count(environ, "DYNAMODB_MAX_RETRIES", cls.max_retry_attempts),
+            tracing_enabled=environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in _TRUE,
+            cors_allow_origin=environ.get("CORS_ALLOW_ORIGIN", "").strip(),
+        )
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    text = environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigurationError(f"{name}={text!r}: a number of seconds greater than 0")
+    return value
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise ConfigurationError(f"{name}={text!r}: a whole number, 0 or more")
+    return int(text)
+
+
+current = Settings.from_environment(os.environ)
 
 # Largest request body accepted, in bytes as received (UTF-8; base64-decoded when API Gateway
 # encoded it): a course is a few hundred; anything far bigger is 413.
