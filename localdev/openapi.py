@@ -1,7 +1,7 @@
 """``python -m localdev.openapi``: the OpenAPI 3.1 document of the whole API, from the code.
 
-Each function's Powertools resolver describes its own route; this merges them (routes from
-template.yaml, so a new function is picked up) into one document, ``openapi.json`` (`make openapi`).
+Each function's Powertools resolver describes its own route; Powertools' OpenAPI merge joins them
+(the functions from template.yaml, so a new function is picked up) into one document, ``openapi.json`` (`make openapi`).
 A function that answers without a resolver (health) describes its route in ``openapi.py`` beside
 its handler.
 """
@@ -9,9 +9,12 @@ its handler.
 import json
 import sys
 import tomllib
+from pathlib import Path
 from typing import Any
 
-from localdev.runtime import load_module
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+from localdev.runtime import put_layers_on_path
 from localdev.template import ROOT, routes
 
 # Shipped with the function that serves it (functions/api_docs); ./openapi.json links to it.
@@ -68,21 +71,24 @@ def _constrain_course_names(document: dict[str, Any]) -> None:
                     parameter["schema"].update(minLength=1, maxLength=MAX_NAME_LENGTH, pattern="^[^/]+$")
 
 
+def _resolver_file(code_uri: Path) -> Path:
+    """The file whose ``app`` describes a function's routes: ``openapi.py`` where the handler has
+    no resolver (health), else the handler."""
+    described = code_uri / "openapi.py"
+    return described if described.exists() else code_uri / "app.py"
+
+
 def build() -> dict[str, Any]:
+    """Powertools' OpenAPI merge for micro-functions, given each function's file: its discovery
+    (``configure_openapi_merge(path=...)``) finds only files that call a resolver class themselves
+    (``app = APIGatewayRestResolver(...)``, found by reading the source), not ``app = create_app()``.
+    A function whose routes are all outside the API (the docs) adds no path."""
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    document: dict[str, Any] = {}
-    for route in routes():
-        module = load_module(route.code_uri, route.handler)
-        app = module.app if hasattr(module, "app") else load_module(route.code_uri, "openapi.app").app
-        part = json.loads(app.get_openapi_json_schema(title=TITLE, version=version))
-        if not part["paths"]:  # a function whose routes are not part of the API (the docs)
-            continue
-        if not document:
-            document = part
-            continue
-        for path, operations in part["paths"].items():
-            document["paths"].setdefault(path, {}).update(operations)
-        document["components"]["schemas"].update(part["components"]["schemas"])
+    put_layers_on_path()
+    merge = OpenAPIMerge(title=TITLE, version=version, on_conflict="error")
+    for code_uri in dict.fromkeys(route.code_uri for route in routes()):
+        merge.add_file(_resolver_file(code_uri), resolver_name="app")
+    document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     document["info"]["description"] = (
         "REST API for courses. Every response is JSON; errors carry a `message` (422: `detail`)."
     )
