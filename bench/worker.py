@@ -65,7 +65,9 @@ def event_for(job: dict, i: int, prefix: str) -> dict:
     elif job["kind"] == "update":
         event["body"] = json.dumps({"level": ("beginner", "advanced")[i % 2]})
     elif job["kind"] == "delete":
-        from urllib.parse import quote  # here: imported by the handler already, so free when timed
+        from urllib.parse import (
+            quote,  # here: imported by the handler already, so free when timed
+        )
 
         event["path"] = "/courses/" + quote(course_name(job, i, prefix), safe="")
     return event

@@ -45,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
-    from localdev.dynamodb import Dynalite, ensure_tables, missing_indexes, rebuild_with_indexes
+    from localdev.dynamodb import (
+        Dynalite,
+        ensure_tables,
+        missing_indexes,
+        rebuild_with_indexes,
+    )
     from localdev.server import LocalApi, make_server
 
     dynalite = None

@@ -291,7 +291,7 @@ def test_sam_build_makes_an_arm64_python313_layer_and_thin_functions(tmp_path):
                   "--cache-dir", str(tmp_path / "cache"), runtime_python=RUNTIME_PYTHON)
     assert result.returncode == 0, result.stdout + result.stderr
     layer = build_dir / "CourseCommonLayer" / "python"
-    assert (layer / "course_service" / "api.py").exists()
+    assert (layer / "course_service" / "resolver.py").exists()
     # The docs page's files: Swagger UI from the layer's Powertools, the initializer with the function.
     swagger_ui = layer / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui"
     assert {"swagger-ui-bundle.min.js", "swagger-ui.min.css"} <= {p.name for p in swagger_ui.iterdir()}

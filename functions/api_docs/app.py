@@ -17,7 +17,8 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from course_service.api import create_app, error_response, handler_for
+from course_service.resolver import create_app, handler_for
+from course_service.responses import error_response
 
 HERE = Path(__file__).parent
 DOCUMENT = HERE / "openapi.json"

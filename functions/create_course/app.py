@@ -8,15 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import courses
-from course_service.api import (
-    course_location,
-    course_response,
-    course_success,
-    create_app,
-    documented_errors,
-    handler_for,
-)
 from course_service.entry import metrics, tracer
+from course_service.openapi_docs import course_success, documented_errors
+from course_service.resolver import create_app, handler_for
+from course_service.responses import course_location, course_response
 from course_service.schemas import CourseCreate, CourseResponse, IdempotencyKey
 
 app = create_app()

@@ -7,17 +7,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from course_service import courses
-from course_service.api import (
-    course_name,
-    course_success,
-    create_app,
-    documented_errors,
-    handler_for,
-    not_modified,
-    read_response,
-)
 from course_service.entry import tracer
-from course_service.schemas import CourseResponse
+from course_service.openapi_docs import course_success, documented_errors, not_modified
+from course_service.resolver import create_app, handler_for
+from course_service.responses import read_response
+from course_service.schemas import CourseResponse, course_name_from_path
 
 app = create_app()
 
@@ -35,7 +29,7 @@ app = create_app()
 def get_course(
     name: str, if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None
 ) -> Response[CourseResponse | None]:  # None: the 304's empty body
-    return read_response(courses.get(course_name(name)), if_none_match)
+    return read_response(courses.get(course_name_from_path(name)), if_none_match)
 
 
 lambda_handler = handler_for(app)

@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
 
-from course_service.api import create_app
+from course_service.resolver import create_app
 from course_service.schemas import HealthResponse
 
 app = create_app()

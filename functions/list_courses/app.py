@@ -7,9 +7,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from course_service import courses
-from course_service.api import create_app, documented_errors, handler_for
 from course_service.entry import tracer
+from course_service.openapi_docs import documented_errors
 from course_service.paging import MAX_CURSOR_CHARACTERS, page_response, start_after
+from course_service.resolver import create_app, handler_for
 from course_service.schemas import CoursePage, Level
 
 app = create_app()

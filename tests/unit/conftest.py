@@ -16,11 +16,11 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core.models import botocore_stubber as moto_backend
-from unit_support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME, course_path
 
 from course_service import courses
 from course_service.models import Course
-
+from course_service.schemas import course_path
+from unit_support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
 
 NO_BODY = (204, 304)
 

@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 from importlib import resources
 
 import pytest
-from unit_support import ROUTES
 
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT
+from unit_support import ROUTES
 
 PAGE_POLICY = {
     "default-src": ["'none'"],

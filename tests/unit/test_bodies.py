@@ -6,10 +6,10 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from unit_support import ROUTES
 
 from course_service import request_checks
 from localdev.runtime import LambdaContext, api_event
+from unit_support import ROUTES
 
 # Bodies that are not a JSON object at all, for POST and PUT alike.
 NOT_AN_OBJECT = {

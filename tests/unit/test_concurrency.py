@@ -16,14 +16,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-import pytest
-from unit_support import ROUTES, TABLE_NAME
-
 from course_service import courses
 from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound
 from course_service.models import Revision
 from course_service.schemas import CourseCreate, CourseUpdate
 from localdev.runtime import LambdaContext, api_event, load_module
+from unit_support import ROUTES, TABLE_NAME
 
 PARALLEL = 16
 

@@ -4,7 +4,8 @@ with no body and the ETag; anything else answers 200 as without it. If-None-Matc
 out here, so these tests hold whatever the ETag's format."""
 
 import pytest
-from unit_support import course_path
+
+from course_service.schemas import course_path
 
 
 @pytest.fixture

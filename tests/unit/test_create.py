@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urljoin
 
 import pytest
+
 from unit_support import COURSE_FIELDS, LEVELS, timestamp
 
 STRONG_ETAG = re.compile(r'^"[^"]*"$')

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+
 from unit_support import FIRST_ETAG
 
 VALID_CREATE = {"name": "Biology", "level": "beginner"}

@@ -5,10 +5,10 @@ response shows what went wrong inside (the ``api`` fixture checks every body and
 from http import HTTPStatus
 
 import pytest
-from unit_support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
 
 from course_service import courses
 from course_service.errors import CourseError
+from unit_support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
 
 # One request per DynamoDB call a request can make, against the existing course "Chemistry".
 REQUESTS = {

@@ -3,6 +3,7 @@ by the service, whether API Gateway's pathParameters arrive decoded or still enc
 
 import pytest
 
+from course_service.errors import CourseNotFound
 from course_service.schemas import course_name_from_path
 
 # Names holding what URL decoding can get wrong: %, +, =, ;, spaces, non-ASCII, and
@@ -138,5 +139,6 @@ def test_course_name_from_path_decodes_once(segment, name):
     "segment",
     ["", "%20", *IMPOSSIBLE_SEGMENTS, "%C3%A9" * 101, "%7F", "%C2%85", "%E9"],
 )
-def test_course_name_from_path_is_none_when_no_course_can_have_the_name(segment):
-    assert course_name_from_path(segment) is None
+def test_a_path_naming_what_no_course_can_have_is_not_found(segment):
+    with pytest.raises(CourseNotFound):
+        course_name_from_path(segment)

@@ -6,9 +6,9 @@ there is no course); two ``Content-Type`` lines are not one media type (415)."""
 import copy
 
 import pytest
-from unit_support import ROUTES
 
 from localdev.runtime import LambdaContext, api_event
+from unit_support import ROUTES
 
 UPDATE = ("PUT", "/courses/{name}")
 

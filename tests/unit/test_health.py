@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from unit_support import ROUTES, TABLE_NAME, TRANSIENT_ERRORS
 
 from localdev.template import ROOT
+from unit_support import ROUTES, TABLE_NAME, TRANSIENT_ERRORS
 
 
 def assert_unavailable(reply) -> None:

@@ -13,13 +13,13 @@ import sys
 import time
 
 import pytest
-from unit_support import IDEMPOTENCY_TABLE_NAME, ROUTES, TABLE_NAME, client_error, course_path
 
 from course_service import courses
 from course_service.errors import CreateInProgress
-from course_service.schemas import CourseCreate
+from course_service.schemas import CourseCreate, course_path
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT
+from unit_support import IDEMPOTENCY_TABLE_NAME, ROUTES, TABLE_NAME, client_error
 
 KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}

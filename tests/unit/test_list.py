@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from unit_support import COURSE_FIELDS, LEVELS, TABLE_NAME, course_path
+
+from course_service.schemas import course_path
+from unit_support import COURSE_FIELDS, LEVELS, TABLE_NAME
 
 # In code point order, which is DynamoDB's (UTF-8 byte) order: upper case before lower case, then
 # Latin-1, then the rest of the BMP (fullwidth forms at U+FFxx), then characters beyond it (which

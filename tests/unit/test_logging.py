@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from unit_support import ROUTES
-
 from course_service import entry
 from localdev.runtime import LambdaContext, api_event
+from unit_support import ROUTES
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
 # A cursor holds a course name (base64 is no secret): it stays out of the logs like the name itself.

@@ -13,9 +13,9 @@ from urllib.parse import urljoin
 import unicodedata
 
 import pytest
-from unit_support import course_path
 
-from course_service.schemas import course_name_from_path
+from course_service.errors import CourseNotFound
+from course_service.schemas import course_name_from_path, course_path
 
 NFC_CAFE = "Caf\u00e9"
 NFD_CAFE = "Cafe\u0301"
@@ -145,7 +145,8 @@ def test_names_that_hide_or_cannot_be_a_path_segment_are_422_and_write_nothing(a
 
 @pytest.mark.parametrize("name", REFUSED_NAMES.values(), ids=REFUSED_NAMES.keys())
 def test_the_same_names_in_a_path_name_no_course(get, put, table, stored, name):
-    assert course_name_from_path(course_path(name)[len("/courses/"):]) is None
+    with pytest.raises(CourseNotFound):
+        course_name_from_path(course_path(name)[len("/courses/"):])
     assert get(name).status == 404
     assert put(name, "advanced").status == 404
     assert stored() == {}
@@ -176,8 +177,9 @@ def test_course_name_from_path_applies_the_same_equivalence(segment, name):
 @pytest.mark.parametrize(
     "segment", ["%E2%80%8B", "Intro%E2%80%8B", "%EF%B8%8F", "%E3%85%A4", "%CC%81Intro", ".", "..", "%2E%2E", "%C2%A0x"]
 )
-def test_course_name_from_path_is_none_for_names_the_policy_refuses(segment):
-    assert course_name_from_path(segment) is None
+def test_a_path_naming_a_course_the_policy_refuses_is_not_found(segment):
+    with pytest.raises(CourseNotFound):
+        course_name_from_path(segment)
 
 
 def test_a_stored_name_is_found_at_its_location(create, api):

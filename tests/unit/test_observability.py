@@ -5,12 +5,11 @@ import io
 import json
 
 import pytest
-from unit_support import ROUTES
 
-from course_service import entry
-from course_service import courses
+from course_service import courses, entry
 from course_service.errors import StoreUnavailable
 from localdev.runtime import LambdaContext, api_event
+from unit_support import ROUTES
 
 
 @pytest.mark.parametrize(

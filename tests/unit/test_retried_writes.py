@@ -6,7 +6,9 @@ retries; tests/integration/test_late_replies.py does the same over HTTP with a d
 
 from urllib.parse import urljoin
 import pytest
-from unit_support import TABLE_NAME, course_path
+
+from course_service.schemas import course_path
+from unit_support import TABLE_NAME
 
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}
 UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"

@@ -2,13 +2,13 @@
 404 on a missing course (PUT never creates); If-Match makes it conditional (412 when stale);
 without If-Match the last write wins."""
 
-import pytest
-from unit_support import COURSE_FIELDS, timestamp
-
 from datetime import datetime, timezone
 
-from course_service.api import UNMATCHABLE, etag, expected_revision
+import pytest
+
+from course_service.conditional import UNMATCHABLE, etag, expected_revision
 from course_service.models import Course, Revision
+from unit_support import COURSE_FIELDS, timestamp
 
 CREATED = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
 

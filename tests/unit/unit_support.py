@@ -2,7 +2,6 @@
 
 import os
 from datetime import datetime, timezone
-from urllib.parse import quote
 
 from botocore.exceptions import (
     ClientError,
@@ -13,7 +12,7 @@ from botocore.exceptions import (
 )
 
 from course_service import settings
-from course_service.api import etag
+from course_service.conditional import etag
 from course_service.models import Course
 from localdev import template
 
@@ -37,11 +36,6 @@ ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com"
 # The first time the ``clock`` fixture hands out, and the ETag of a course created then.
 CLOCK_START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 FIRST_ETAG = etag(Course("any", created_at=CLOCK_START, version=1))
-
-
-def course_path(name: str) -> str:
-    """The path a client requests for a course: the name percent-encoded as one segment."""
-    return "/courses/" + quote(name, safe="")
 
 
 def timestamp(value: str) -> datetime:

@@ -39,13 +39,21 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from aws_lambda_powertools.utilities.idempotency.serialization.custom_dict import CustomDictSerializer
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import (
+    DataRecord,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.custom_dict import (
+    CustomDictSerializer,
+)
 from botocore.exceptions import BotoCoreError, ClientError
 
 from course_service import courses, settings
 from course_service.entry import logger
-from course_service.errors import CreateInProgress, IdempotencyKeyReused, StoreUnavailable
+from course_service.errors import (
+    CreateInProgress,
+    IdempotencyKeyReused,
+    StoreUnavailable,
+)
 from course_service.models import Course
 from course_service.repository import TRANSIENT_ERROR_CODES, was_retried
 from course_service.schemas import CourseCreate

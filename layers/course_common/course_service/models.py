@@ -65,7 +65,7 @@ class Course(Model):
 
 
 class Revision(NamedTuple):
-    """One write of one incarnation of a course: what an ETag names (``course_service.api.etag``).
+    """One write of one incarnation of a course: what an ETag names (``course_service.conditional.etag``).
 
     The creation time tells incarnations of a name apart (a course deleted and created again starts
     at version 1 again), the version the writes of one incarnation.

@@ -15,10 +15,12 @@ import json
 import re
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+)
 
-from course_service.api import course_body, json_response
 from course_service.repository import Page
+from course_service.responses import course_body, json_response
 from course_service.schemas import is_course_name
 
 VERSION = 1

@@ -20,7 +20,13 @@ from course_service.errors import (
     StoreUnavailable,
     WriteOutcomeUnknown,
 )
-from course_service.models import CATALOGUE, Course, CoursesByLevel, CoursesByName, Revision
+from course_service.models import (
+    CATALOGUE,
+    Course,
+    CoursesByLevel,
+    CoursesByName,
+    Revision,
+)
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # Error codes after which the same request may succeed later: throttling and server-side faults.

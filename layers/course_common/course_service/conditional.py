@@ -1,0 +1,59 @@
+"""Conditional requests (RFC 9110 section 13): the ETag a course is served with, the revision an
+``If-Match`` asks a write to apply to, and whether an ``If-None-Match`` names the client's copy."""
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from course_service.models import Course, Revision
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+# An If-Match that names no revision we ever store (versions start at 1): the conditional write then
+# fails, which is the answer RFC 9110 asks for when no current ETag matches.
+UNMATCHABLE = Revision(EPOCH, 0)
+# The ETags this service issues, exactly: creation time in microseconds (hex) and version, no
+# leading zeros. Strong comparison is character by character, so nothing else can match.
+ISSUED_ETAG = re.compile(r'"([1-9a-f][0-9a-f]{0,15})-([1-9][0-9]{0,17})"')
+
+
+def etag(course: Course) -> str:
+    """Strong and opaque to clients; names the incarnation (creation time) and the version, so an
+    ETag kept from a deleted course never matches the course created later under the same name."""
+    created = (course.created_at - EPOCH) // MICROSECOND
+    return f'"{created:x}-{course.version}"'
+
+
+def expected_revision(if_match: str | None) -> Revision | None:
+    """The revision an ``If-Match`` header asks for; None when any current course will do.
+
+    One strong ETag as this service issues them, or ``*``. Anything else (a weak ETag, a list, on
+    one line or several, garbage) can never match, so the write is refused with 412 (or 404 if
+    there is no course).
+    """
+    if if_match is None or if_match.strip() == "*":
+        return None
+    issued = ISSUED_ETAG.fullmatch(if_match.strip())
+    if issued is None:
+        return UNMATCHABLE
+    return Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2]))
+
+
+# If-None-Match (RFC 9110 13.1.2): "*" or a comma-separated list of entity tags, each maybe weak
+# (W/"x"); a quoted tag may hold commas. Elements may be empty (RFC 9110 5.6.1).
+_ENTITY_TAG_LIST = re.compile(r'\s*(?:(?:W/)?"[^"]*"\s*)?(?:,\s*(?:(?:W/)?"[^"]*"\s*)?)*')
+_OPAQUE_TAG = re.compile(r'(?:W/)?("[^"]*")')
+
+
+def is_current(if_none_match: str | None, course: Course) -> bool:
+    """True if ``If-None-Match`` names the course's ETag, or is ``*`` (the course exists).
+
+    Compared weakly, as RFC 9110 asks for If-None-Match: W/"x" matches "x". A malformed header
+    matches nothing, so the client gets the course.
+    """
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    if not _ENTITY_TAG_LIST.fullmatch(if_none_match):
+        return False
+    return etag(course).removeprefix("W/") in _OPAQUE_TAG.findall(if_none_match)
