@@ -77,7 +77,7 @@ def cold(job: dict) -> dict:
     """Imports the handler as Lambda's bootstrap does and returns its first response."""
     sys.path[:0] = job["path"]
     t0 = time.perf_counter()
-    handler = getattr(importlib.import_module("app"), "lambda_handler")
+    handler = importlib.import_module("app").lambda_handler
     t1 = time.perf_counter()
     response = handler(event_for(job, 0, job.get("prefix") or "cold" + uuid.uuid4().hex[:8]), Context())
     t2 = time.perf_counter()
@@ -153,7 +153,7 @@ def percentile(values: list[float], q: float) -> float:
 def timed(handler, job: dict, prefix: str, indices: range, out: list[float], statuses: set) -> None:
     events = [event_for(job, i, prefix) for i in indices]
     contexts = [Context() for _ in indices]
-    for event, context in zip(events, contexts):
+    for event, context in zip(events, contexts, strict=False):
         t = time.perf_counter_ns()
         statuses.add(handler(event, context)["statusCode"])
         out.append((time.perf_counter_ns() - t) / 1000)

@@ -291,7 +291,7 @@ class LoadRun:
                     self.results.created[name] = body
                 created = time.monotonic()
                 query = urlencode({"limit": 1, "level": level, "cursor": cursor_for(previous, level)})
-                for asked in itertools.count(1):
+                for asked in itertools.count(1):  # noqa: B007 (read after the loop: how many polls it took)
                     sent = time.monotonic()
                     status, _, page = client.request("probe", "GET", "/courses?" + query)
                     if status == 200 and [item["name"] for item in page["items"]] == [name]:
@@ -327,10 +327,7 @@ class LoadRun:
                 if operation == "delete":
                     self.delete(client, rng)
                     continue
-                if operation == "update" and rng.random() < 0.5:
-                    name = rng.choice(self.hot)
-                else:
-                    name = self.pick(rng)
+                name = rng.choice(self.hot) if operation == "update" and rng.random() < 0.5 else self.pick(rng)
                 if name is None:
                     continue
                 if operation == "get":
@@ -442,7 +439,7 @@ def listing_problems(lists: dict[str | None, list[dict]], final: dict) -> list[s
     everyone = [item["name"] for item in lists.get(None, [])]
     if len(everyone) != len(set(everyone)):
         problems.append(f"{len(everyone) - len(set(everyone))} courses listed twice")
-    for name, (version, level, body) in final.items():
+    for name, (version, level, _body) in final.items():
         if version is None:
             continue  # unreadable: reported by the caller
         if name not in everyone:

@@ -16,6 +16,7 @@ resolved at once in one process can swap events (tests/unit/test_concurrency.py 
 """
 
 import base64
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -106,10 +107,8 @@ class Instance:
 
     def stop(self) -> None:
         if self.process.is_alive():
-            try:
+            with contextlib.suppress(OSError):
                 self._channel.send(None)
-            except OSError:
-                pass
             self.process.join(2)
         if self.process.is_alive():
             self.process.kill()

@@ -139,5 +139,5 @@ def transform(*parameter_sets: dict[str, str]) -> list[dict[str, Any]]:
     outputs = json.loads(result.stdout)
     return [
         {"template": deployed(output["template"], values)} if "template" in output else output
-        for output, values in zip(outputs, all_values)
+        for output, values in zip(outputs, all_values, strict=False)
     ]

@@ -35,7 +35,7 @@ def _index_hosts() -> set[str]:
     config = subprocess.run(
         [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=True
     ).stdout
-    for key, value in re.findall(r"^\S*?\.((?:extra-)?index-url)='([^']*)'", config, re.M):
+    for _key, value in re.findall(r"^\S*?\.((?:extra-)?index-url)='([^']*)'", config, re.M):
         hosts |= {urlsplit(url).hostname for url in value.split()} - {None, ""}
     registry = subprocess.run(["npm", "config", "get", "registry"], cwd=ROOT, capture_output=True, text=True, check=True)
     hosts.add(urlsplit(registry.stdout.strip()).hostname)
@@ -69,7 +69,7 @@ def test_the_locks_satisfy_every_dependency_pyproject_declares():
     main, dev = _pins(MAIN_LOCK), _pins(DEV_LOCK)
     declared = [(MAIN_LOCK, main, spec) for spec in PROJECT["dependencies"]]
     declared += [(DEV_LOCK, dev, spec) for spec in PROJECT["optional-dependencies"]["dev"]]
-    for lock, pins, spec in declared:
+    for _lock, pins, spec in declared:
         requirement = Requirement(spec)
         version = pins.get(canonicalize_name(requirement.name))
         assert version and requirement.specifier.contains(version, prereleases=True), f"{spec}: run `make lock`"

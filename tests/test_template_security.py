@@ -211,6 +211,6 @@ def test_the_dashboard_shows_every_api_function_and_each_index():
     body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     for name, function in FUNCTIONS.items():
         if "Condition" not in function:
-            assert "${%s}" % name in body, name
+            assert f"${{{name}}}" in body, name
     for index in RESOURCES["CoursesTable"]["Properties"]["GlobalSecondaryIndexes"]:
         assert f'"GlobalSecondaryIndexName", "{index["IndexName"]}"' in body

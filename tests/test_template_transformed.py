@@ -18,7 +18,7 @@ ORIGIN = "https://app.example.com"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"
 # The parameters that shape the API, in every combination...
 API_SHAPES = [
-    dict(zip(("CorsAllowOrigin", "WriteAuthorization", "ReadAuthorization", "ServeApiDocs"), values))
+    dict(zip(("CorsAllowOrigin", "WriteAuthorization", "ReadAuthorization", "ServeApiDocs"), values, strict=False))
     for values in itertools.product(["", ORIGIN], ["AWS_IAM", "NONE"], ["NONE", "AWS_IAM"], ["false", "true"])
 ]
 # ...each with the other shape-changing parameters at their defaults, then all switched.
@@ -39,7 +39,7 @@ def _name(overrides: dict[str, str]) -> str:
 def outcomes() -> list[tuple[dict[str, str], dict]]:
     """(parameter values, {"template"} or {"error"}) for every combination: one translator run."""
     results = template_transform.transform(*COMBINATIONS)
-    return [(template_transform.parameters(c), r) for c, r in zip(COMBINATIONS, results)]
+    return [(template_transform.parameters(c), r) for c, r in zip(COMBINATIONS, results, strict=False)]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def gateway_responses(stack: dict) -> dict[str, dict]:
 
 
 def test_sam_transforms_the_template_for_every_parameter_combination(outcomes):
-    failures = {_name(c): o["error"] for c, (_, o) in zip(COMBINATIONS, outcomes) if "error" in o}
+    failures = {_name(c): o["error"] for c, (_, o) in zip(COMBINATIONS, outcomes, strict=False) if "error" in o}
     assert not failures
     assert len(outcomes) == len(COMBINATIONS) == 32
 

@@ -7,7 +7,7 @@ run. It is loaded exactly like the real functions (same Python, same botocore, s
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import botocore.session
@@ -27,7 +27,7 @@ client = botocore.session.get_session().create_client(
 
 def _now() -> str:
     # The format the service's model stores, so either can read what the other wrote.
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
 
 
 def lambda_handler(event: dict, context) -> dict:

@@ -227,9 +227,9 @@ HUGE = "9" * 5000  # more digits than Python converts to an int (4,300): its par
 # Bodies Python's json module would accept, or fail on with something other than a JSON error,
 # but which are not I-JSON: each is 422 json_invalid, wherever the offending part is.
 NOT_I_JSON = {
-    "5,000-digit number as the name": '{"name": %s, "level": "beginner"}' % HUGE,
-    "5,000-digit number in an extra field": '{"name": "Intro", "level": "beginner", "x": %s}' % HUGE,
-    "5,000-digit negative number in a list": '{"name": "Intro", "level": "beginner", "x": [1, -%s]}' % HUGE,
+    "5,000-digit number as the name": f'{{"name": {HUGE}, "level": "beginner"}}',
+    "5,000-digit number in an extra field": f'{{"name": "Intro", "level": "beginner", "x": {HUGE}}}',
+    "5,000-digit negative number in a list": f'{{"name": "Intro", "level": "beginner", "x": [1, -{HUGE}]}}',
     "5,000-digit number alone": HUGE,
     "integer a double cannot hold": '{"name": "Intro", "level": "beginner", "x": 1%s}' % ("0" * 309),
     "exponent past a double": '{"name": "Intro", "level": "beginner", "x": 1e999}',
@@ -280,7 +280,7 @@ def test_update_with_a_body_that_is_not_i_json_is_422_and_changes_nothing(api, p
      '"\\ud83d\\ude80"', '"\\ufffd"'],
 )
 def test_numbers_a_double_holds_and_paired_surrogates_parse_then_fail_as_an_extra_field(api, stored, extra):
-    reply = api("POST", "/courses", body='{"name": "Intro", "level": "beginner", "x": %s}' % extra)
+    reply = api("POST", "/courses", body=f'{{"name": "Intro", "level": "beginner", "x": {extra}}}')
 
     assert_is_422_naming(reply, {"x"})
     assert [item["type"] for item in reply.body["detail"]] == ["extra_forbidden"]

@@ -13,8 +13,8 @@ server, which runs each instance in its own process, against a real DynamoDB-com
 
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 from course_service import courses
 from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound

@@ -4,13 +4,13 @@ writes nothing; a request whose key is still in flight is 409 with Retry-After; 
 Without the header nothing changes. Late DynamoDB replies (``late_replies``) do not change the answer.
 """
 
-from urllib.parse import urljoin
 import json
 import os
 import string
 import subprocess
 import sys
 import time
+from urllib.parse import urljoin
 
 import pytest
 

@@ -9,8 +9,8 @@ name cannot hide itself or what it is.
   path steps.
 """
 
-from urllib.parse import urljoin
 import unicodedata
+from urllib.parse import urljoin
 
 import pytest
 

@@ -5,6 +5,7 @@ retries; tests/integration/test_late_replies.py does the same over HTTP with a d
 """
 
 from urllib.parse import urljoin
+
 import pytest
 
 from course_service.schemas import course_path

@@ -71,7 +71,7 @@ def traces() -> dict[str, str]:
         for _ in range(10_000):  # bounded: stops at the first quiet half second
             try:
                 datagram = daemon.recv(65536).decode()
-            except socket.timeout:
+            except TimeoutError:
                 break
             documents.append(json.loads(datagram.split("\n", 1)[1]))  # after the daemon protocol header
     finally:
@@ -81,7 +81,7 @@ def traces() -> dict[str, str]:
         by_trace.setdefault(document["trace_id"], []).append(document)
     ordered = [by_trace[trace] for trace in sorted(by_trace)]
     assert len(ordered) == len(settings)
-    return dict(zip(["template", "default"], ordered))
+    return dict(zip(["template", "default"], ordered, strict=False))
 
 
 def names(documents: list[dict]) -> set[str]:

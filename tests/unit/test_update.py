@@ -2,7 +2,7 @@
 404 on a missing course (PUT never creates); If-Match makes it conditional (412 when stale);
 without If-Match the last write wins."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from course_service.conditional import UNMATCHABLE, etag, expected_revision
 from course_service.models import Course, Revision
 from unit_support import COURSE_FIELDS, timestamp
 
-CREATED = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+CREATED = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def test_put_answers_200_with_the_updated_course_and_a_new_etag(create, put, get, clock):

@@ -1,7 +1,7 @@
 """Plain helpers and constants shared by the unit tests (fixtures live in conftest.py)."""
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.exceptions import (
     ClientError,
@@ -34,7 +34,7 @@ ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com"
 
 
 # The first time the ``clock`` fixture hands out, and the ETag of a course created then.
-CLOCK_START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+CLOCK_START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 FIRST_ETAG = etag(Course("any", created_at=CLOCK_START, version=1))
 
 

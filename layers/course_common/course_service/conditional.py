@@ -2,11 +2,11 @@
 ``If-Match`` asks a write to apply to, and whether an ``If-None-Match`` names the client's copy."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from course_service.models import Course, Revision
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 # An If-Match that names no revision we ever store (versions start at 1): the conditional write then
 # fails, which is the answer RFC 9110 asks for when no current ETag matches.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from course_service import repository
@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # only annotations: health imports this module without Pydant
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def create(new: CourseCreate, write_token: str | None = None) -> Course:

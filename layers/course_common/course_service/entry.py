@@ -5,8 +5,9 @@ that needs no routing or validation (health) can start without them (docs/PERFOR
 
 import json
 import warnings
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths

@@ -20,7 +20,8 @@ import json
 import math
 import re
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 JSON_MEDIA_TYPE = "application/json"
 # What clients send: accepted without the email package, whose header parser costs ~10 ms of
