@@ -6,13 +6,14 @@ validation: it skips Powertools' event handler and Pydantic, which are most of a
 """
 
 from http import HTTPStatus
+from typing import Any
 
 from course_service import courses
 from course_service.entry import RETRY_AFTER, entry_point, proxy_response
 from course_service.errors import StoreUnavailable
 
 
-def health(event: dict, context: object) -> dict:
+def health(event: dict[str, Any], context: object) -> dict[str, Any]:
     try:
         courses.check_store()
     except StoreUnavailable:

@@ -7,7 +7,7 @@ import json
 import warnings
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
@@ -33,7 +33,17 @@ SECURITY_HEADERS = {
 # What a browser script may read of a response beyond the CORS-safelisted headers.
 EXPOSED_HEADERS = "ETag, Location, Retry-After"
 
-ProxyHandler = Callable[[dict, Any], dict]
+# A Lambda proxy handler: API Gateway's event in, the proxy response out.
+ProxyHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+class TracerDecorators(Protocol):
+    """What the service uses of Powertools' ``Tracer``, which both it and :class:`NoTracer` provide."""
+
+    def capture_lambda_handler(self, lambda_handler: ProxyHandler) -> Callable[..., Any]: ...
+
+    def capture_method(self, method: Method) -> Method: ...
 
 
 class NoTracer:
@@ -43,14 +53,14 @@ class NoTracer:
     cold start, docs/PERFORMANCE.md); this stand-in imports nothing and adds nothing per request.
     """
 
-    def capture_lambda_handler(self, handler=None, **_: Any):
-        return handler if handler is not None else self.capture_lambda_handler
+    def capture_lambda_handler(self, lambda_handler: ProxyHandler) -> Callable[..., Any]:
+        return lambda_handler
 
-    def capture_method(self, method=None, **_: Any):
-        return method if method is not None else self.capture_method
+    def capture_method(self, method: Method) -> Method:
+        return method
 
 
-def _tracer():
+def _tracer() -> TracerDecorators:
     if not settings.current.tracing_enabled:
         return NoTracer()
     from aws_lambda_powertools import Tracer
@@ -61,7 +71,7 @@ def _tracer():
 tracer = _tracer()
 
 
-def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict:
+def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     """A JSON response in API Gateway's proxy format, for handlers that have no resolver."""
     return {
         "statusCode": int(status),
@@ -91,7 +101,7 @@ def response_headers() -> dict[str, str]:
     }
 
 
-def _add_headers(response: dict, headers: dict[str, str]) -> None:
+def _add_headers(response: dict[str, Any], headers: dict[str, str]) -> None:
     """Adds the headers the response does not set itself (names compare case-insensitively), in the
     form it uses: the resolver answers with ``multiValueHeaders``, health with ``headers``."""
     own = {name.lower() for key in ("headers", "multiValueHeaders") for name in response.get(key) or {}}
@@ -111,7 +121,7 @@ def entry_point(handle: ProxyHandler) -> ProxyHandler:
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
-    def lambda_handler(event: dict, context: Any) -> dict:
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             response = handle(event, context)
         except Exception:
@@ -128,4 +138,4 @@ def entry_point(handle: ProxyHandler) -> ProxyHandler:
         logger.debug("Request handled", route=event.get("resource"), status=response["statusCode"])
         return response
 
-    return lambda_handler
+    return cast(ProxyHandler, lambda_handler)

@@ -91,13 +91,13 @@ class _RecordStore(DynamoDBPersistenceLayer):
             except IdempotencyItemNotFoundError:
                 return False
 
-        def identity(record: DataRecord) -> tuple:
+        def identity(record: DataRecord) -> tuple[Any, ...]:
             return (record.status, record.payload_hash, record.expiry_timestamp, record.in_progress_expiry_timestamp)
 
         return identity(stored) == identity(ours)
 
 
-def _client():
+def _client() -> Any:
     """The botocore client PynamoDB uses for courses: the same endpoint, timeouts and retries
     (settings.py), and no second client to create (most of a cold start's first response)."""
     return Course._get_connection().connection.client
@@ -165,7 +165,8 @@ def create(new: CourseCreate, key: str, lambda_context: Any) -> Created:
     _CONFIG.register_lambda_context(lambda_context)
     attempt = _Attempt()
     try:
-        return _create_once(request={"key": key, "course": new.model_dump()}, new=new, attempt=attempt)
+        created: Created = _create_once(request={"key": key, "course": new.model_dump()}, new=new, attempt=attempt)
+        return created
     except IdempotencyValidationError:
         raise IdempotencyKeyReused() from None
     except (IdempotencyAlreadyInProgressError, IdempotencyInconsistentStateError):

@@ -17,7 +17,7 @@ CATALOGUE = "courses"
 # checks the two agree). Projection ALL: a page holds whole courses, without a read per course.
 
 
-class CoursesByName(GlobalSecondaryIndex):
+class CoursesByName(GlobalSecondaryIndex["Course"]):  # type: ignore[no-untyped-call]
     """Every course, in name order: one partition (``catalogue``), sorted by ``name``."""
 
     class Meta:
@@ -28,7 +28,7 @@ class CoursesByName(GlobalSecondaryIndex):
     name = UnicodeAttribute(range_key=True)
 
 
-class CoursesByLevel(GlobalSecondaryIndex):
+class CoursesByLevel(GlobalSecondaryIndex["Course"]):  # type: ignore[no-untyped-call]
     """The courses of one level, in name order: a partition per ``level``, sorted by ``name``."""
 
     class Meta:

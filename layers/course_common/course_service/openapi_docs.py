@@ -3,15 +3,23 @@ description per status. What the documents say is checked against what the funct
 (tests/test_openapi.py, and the fuzzing of the local server against openapi.json)."""
 
 from http import HTTPStatus
-from typing import Any
 
 from aws_lambda_powertools.event_handler import content_types
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+    OpenAPIResponseHeader,
+)
 
 from course_service.schemas import (
     CourseResponse,
     ErrorResponse,
     ValidationErrorResponse,
 )
+
+# A route's ``responses``, as Powertools types them.
+Responses = dict[int, OpenAPIResponse]
 
 ERROR_DESCRIPTIONS = {
     HTTPStatus.NOT_FOUND: "No course has this name",
@@ -31,9 +39,9 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def documented_errors(*statuses: HTTPStatus) -> dict[int, dict[str, Any]]:
+def documented_errors(*statuses: HTTPStatus) -> Responses:
     """OpenAPI ``responses`` for a route's errors; every route can also answer 500 and 503."""
-    entries = {}
+    entries: Responses = {}
     for status in (*statuses, HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.SERVICE_UNAVAILABLE):
         model = ValidationErrorResponse if status == HTTPStatus.UNPROCESSABLE_ENTITY else ErrorResponse
         entries[int(status)] = {
@@ -43,15 +51,17 @@ def documented_errors(*statuses: HTTPStatus) -> dict[int, dict[str, Any]]:
     return entries
 
 
-def course_success(status: HTTPStatus, description: str) -> dict[int, dict[str, Any]]:
+def course_success(status: HTTPStatus, description: str) -> Responses:
     """OpenAPI ``responses`` entry for a route's success: the course."""
-    content = {content_types.APPLICATION_JSON: {"model": CourseResponse}}
+    content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+        content_types.APPLICATION_JSON: {"model": CourseResponse}
+    }
     return {int(status): {"description": description, "content": content}}
 
 
-def not_modified(description: str) -> dict[int, dict[str, Any]]:
+def not_modified(description: str) -> Responses:
     """OpenAPI ``responses`` entry for a 304: the ETag header, no body (empty ``content``: without it
     Powertools would document the route's return type there)."""
-    etag_header = {"description": "The course's current ETag", "schema": {"type": "string"}}
-    response = {"description": description, "headers": {"ETag": etag_header}, "content": {}}
+    etag_header: OpenAPIResponseHeader = {"description": "The course's current ETag", "schema": {"type": "string"}}
+    response: OpenAPIResponse = {"description": description, "headers": {"ETag": etag_header}, "content": {}}
     return {int(HTTPStatus.NOT_MODIFIED): response}

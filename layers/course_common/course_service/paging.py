@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import re
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -61,10 +62,11 @@ def start_after(cursor: str | None, level: str | None) -> str | None:
         and cursor_for(payload["after"], level) == cursor  # byte for byte what was issued
     ):
         raise _invalid_cursor()
-    return payload["after"]
+    after: str = payload["after"]
+    return after
 
 
-def page_response(page: Page, level: str | None) -> Response:
+def page_response(page: Page, level: str | None) -> Response[Any]:
     """200 with the page's courses, each as GET /courses/{name} shows it, and the next page's cursor."""
     next_cursor = cursor_for(page.courses[-1].name, level) if page.more else None
     return json_response(200, {"items": [course_body(course) for course in page.courses], "next_cursor": next_cursor})

@@ -87,7 +87,8 @@ def _new_write_token() -> str:
 
 def _not_written_by(token: str) -> Condition:
     """True unless this very write is already applied: a retry of it then fails instead of applying twice."""
-    return Course.write_token.does_not_exist() | (Course.write_token != token)
+    condition: Condition = Course.write_token.does_not_exist() | (Course.write_token != token)
+    return condition
 
 
 def _read_or_none(name: str, outcome_unknown: bool) -> Course | None:
@@ -241,6 +242,7 @@ def find_page(level: str | None, after: str | None, limit: int) -> Page:
     says so without a second call (DynamoDB's LastEvaluatedKey may come with a page that is exactly
     full and ends the index, which would send the client to an empty page).
     """
+    index: CoursesByName | CoursesByLevel
     if level is None:
         index, partition, sort_key = Course.by_name, CATALOGUE, CoursesByName.name
     else:

@@ -43,7 +43,7 @@ BODY_NOT_JSON = [{"loc": ["body"], "type": "json_invalid"}]
 BODY_NOT_AN_OBJECT = [{"loc": ["body"], "type": "model_attributes_type"}]
 
 
-def request_refusal(event: Mapping[str, Any]) -> Response | None:
+def request_refusal(event: Mapping[str, Any]) -> Response[dict[str, Any]] | None:
     """The answer to a request that must not reach its route (415, 413, 422), or None.
 
     It reads the API Gateway REST event only, so it runs before the resolver sees the request.
@@ -101,7 +101,7 @@ def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=request_checks.parse_json)
 
     @app.exception_handler(CourseError)
-    def domain_error(error: CourseError) -> Response:
+    def domain_error(error: CourseError) -> Response[Any]:
         if error.detail is not None:
             return validation_error_response(error.detail)
         if error.status in CONFLICTS:
@@ -111,15 +111,15 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(error.status, error.message, RETRY_AFTER if error.retry_after else None)
 
     @app.exception_handler(RequestValidationError)
-    def invalid_request(error: RequestValidationError) -> Response:
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
         return validation_error_response(error.errors())
 
     @app.not_found
-    def route_not_found(_: Exception) -> Response:
+    def route_not_found(_: Exception) -> Response[Any]:
         return error_response(HTTPStatus.NOT_FOUND, "Not found")
 
     @app.exception_handler(Exception)
-    def unexpected_error(error: Exception) -> Response:
+    def unexpected_error(error: Exception) -> Response[Any]:
         # Here, not in entry_point, so the error is logged once, with our logger: Powertools logs
         # what no handler took through its own, unstructured, logger before re-raising it.
         record_unexpected_error()
@@ -135,7 +135,7 @@ def handler_for(app: APIGatewayRestResolver) -> ProxyHandler:
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         refusal = request_refusal(event)
         if refusal is not None:
-            return proxy_response(refusal.status_code, refusal.body)
+            return proxy_response(refusal.status_code, refusal.body or {})
         return app.resolve(for_powertools(event), context)
 
     return entry_point(handle)

@@ -1,6 +1,7 @@
 """The service's HTTP answers, each built once: JSON bodies, errors (``{"message"}``, 422's
 ``detail``), and a course as every response shows it, with its ETag."""
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -13,22 +14,24 @@ from course_service.models import Course
 from course_service.schemas import CourseResponse, course_path
 
 
-def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     return json_response(status, {"message": message}, headers)
 
 
-def _loc(loc: tuple | list) -> list:
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
     """Where, as the API spells it: Powertools lower-cases header names (they are case-insensitive)."""
     if len(loc) == 2 and loc[0] == "header":
         return ["header", str(loc[1]).title()]  # idempotency-key -> Idempotency-Key
     return list(loc)
 
 
-def validation_error_response(errors: list[dict[str, Any]]) -> Response:
+def validation_error_response(errors: Sequence[Any]) -> Response[dict[str, Any]]:
     """422 naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
     detail = [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors]
     metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
@@ -49,11 +52,13 @@ def course_body(course: Course) -> dict[str, Any]:
     return body.model_dump(mode="json")
 
 
-def course_response(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Response:
+def course_response(
+    course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None
+) -> Response[Any]:  # a route's Response[CourseResponse]: the course as JSON values
     return json_response(status, course_body(course), {"ETag": etag(course), **(headers or {})})
 
 
-def read_response(course: Course, if_none_match: str | None) -> Response:
+def read_response(course: Course, if_none_match: str | None) -> Response[Any]:
     """The course, or 304 without a body when the client's copy is current (RFC 9110 15.4.5)."""
     if is_current(if_none_match, course):
         return Response(status_code=HTTPStatus.NOT_MODIFIED, headers={"ETag": etag(course)})
