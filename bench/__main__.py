@@ -50,8 +50,15 @@ FUNCTIONS = {
     "list_courses": ("ListCoursesFunction", "list"),
 }
 GROWTH = ("get_course", "update_course", "list_courses")  # measured again with 100,000 courses
-DYNAMODB_CALL = {"create": "PutItem", "create_keyed": "PutItem+PutItem+UpdateItem", "get": "GetItem",
-                 "update": "UpdateItem", "delete": "DeleteItem", "health": "DescribeTable", "list": "Query"}
+DYNAMODB_CALL = {
+    "create": "PutItem",
+    "create_keyed": "PutItem+PutItem+UpdateItem",
+    "get": "GetItem",
+    "update": "UpdateItem",
+    "delete": "DeleteItem",
+    "health": "DescribeTable",
+    "list": "Query",
+}
 WARMUP = 50  # requests bench/worker.py makes before it measures (indices -WARMUP .. -1)
 
 
@@ -88,14 +95,21 @@ class Bench:
 
     def _events(self) -> dict[str, dict]:
         by_function = {r.function: r for r in routes()}
-        path = {"create": "/courses", "create_keyed": "/courses", "get": "/courses/Bench%20course",
-                "update": "/courses/Bench%20course", "delete": "/courses/Bench%20course",  # deletes: a seeded course each
-                "health": "/health", "list": "/courses"}  # list: the first page, 20 courses (the default)
+        path = {
+            "create": "/courses",
+            "create_keyed": "/courses",
+            "get": "/courses/Bench%20course",
+            "update": "/courses/Bench%20course",
+            "delete": "/courses/Bench%20course",  # deletes: a seeded course each
+            "health": "/health",
+            "list": "/courses",
+        }  # list: the first page, 20 courses (the default)
         events = {}
         for folder, (logical_id, kind) in FUNCTIONS.items():
             route = by_function[logical_id]
-            events[folder] = api_event(route.method, path[kind], route=route,
-                                       headers={"Content-Type": "application/json"})
+            events[folder] = api_event(
+                route.method, path[kind], route=route, headers={"Content-Type": "application/json"}
+            )
         return events
 
     def code_path(self, folder: str | None, layer: bool = True) -> list[str]:
@@ -109,26 +123,47 @@ class Bench:
         job_file.write_text(json.dumps(job))
         out_file.unlink(missing_ok=True)
         flags = ["-X", f"pycache_prefix={self.workdir / 'no-pyc'}"] if job.get("no_bytecode") else []
-        subprocess.run([self.python, "-I", "-B", *flags, str(WORKER), str(job_file), str(out_file)],
-                       env={**self.env(), **job.get("env", {})}, check=True, timeout=timeout, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [self.python, "-I", "-B", *flags, str(WORKER), str(job_file), str(out_file)],
+            env={**self.env(), **job.get("env", {})},
+            check=True,
+            timeout=timeout,
+            stdout=subprocess.DEVNULL,
+        )
         return json.loads(out_file.read_text())
 
     def cold(self, folder: str | None, kind: str, runs: int, no_bytecode: bool = False) -> list[dict]:
         event = self.events[folder or _folder_of(kind)]
         results = []
         for _ in range(runs):
-            job = {"mode": "cold", "kind": kind, "run": "cold", "event": event, "prefix": f"c{time.time_ns()}",
-                   "path": self.code_path(folder, layer=folder is not None), "no_bytecode": no_bytecode}
+            job = {
+                "mode": "cold",
+                "kind": kind,
+                "run": "cold",
+                "event": event,
+                "prefix": f"c{time.time_ns()}",
+                "path": self.code_path(folder, layer=folder is not None),
+                "no_bytecode": no_bytecode,
+            }
             self.seed_deletes(job, [job["prefix"]], range(0, 1))
             results.append(self.run(job))
         return results
 
     def warm(self, folder: str, requests: int, stub: bool = True) -> dict:
         logical_id, kind = FUNCTIONS[folder]
-        job = {"mode": "warm", "kind": kind, "run": f"warm{time.time_ns()}", "event": self.events[folder],
-               "path": self.code_path(folder), "requests": requests, "stub": stub, "prefix": f"{time.time_ns()}",
-               "warmup": WARMUP,
-               "app": str(self.sam / logical_id / "app.py"), "floor": str(self.workdir / "floor" / "app.py")}
+        job = {
+            "mode": "warm",
+            "kind": kind,
+            "run": f"warm{time.time_ns()}",
+            "event": self.events[folder],
+            "path": self.code_path(folder),
+            "requests": requests,
+            "stub": stub,
+            "prefix": f"{time.time_ns()}",
+            "warmup": WARMUP,
+            "app": str(self.sam / logical_id / "app.py"),
+            "floor": str(self.workdir / "floor" / "app.py"),
+        }
         # The worker's prefixes: w<run> for the function, f<run> for the floor (the stubbed ones replay).
         self.seed_deletes(job, [f"w{job['prefix']}", f"f{job['prefix']}"], range(-WARMUP, requests))
         return self.run(job)
@@ -136,8 +171,9 @@ class Bench:
     def seed_deletes(self, job: dict, prefixes: list[str], indices: range) -> None:
         """A delete needs its course: puts every course the worker will delete (untimed, beforehand)."""
         if job["kind"] == "delete":
-            seed_names(self.endpoint, self.table,
-                       [f"{prefix} {job['run']} {i}" for prefix in prefixes for i in indices])
+            seed_names(
+                self.endpoint, self.table, [f"{prefix} {job['run']} {i}" for prefix in prefixes for i in indices]
+            )
 
 
 def _folder_of(kind: str) -> str:
@@ -157,8 +193,14 @@ def seed_names(endpoint: str, table: str, names: list[str], threads: int = 8) ->
     stamp = "2026-11-27T14:30:00.123456+0000"
 
     def item(name: str) -> dict:
-        return {"name": {"S": name}, "level": {"S": "beginner"}, "created_at": {"S": stamp},
-                "updated_at": {"S": stamp}, "version": {"N": "1"}, "catalogue": {"S": CATALOGUE}}
+        return {
+            "name": {"S": name},
+            "level": {"S": "beginner"},
+            "created_at": {"S": stamp},
+            "updated_at": {"S": stamp},
+            "version": {"N": "1"},
+            "catalogue": {"S": CATALOGUE},
+        }
 
     def write(batch: list[str]) -> None:
         pending = {table: [{"PutRequest": {"Item": item(n)}} for n in batch]}
@@ -166,7 +208,7 @@ def seed_names(endpoint: str, table: str, names: list[str], threads: int = 8) ->
             pending = dynamodb.batch_write_item(RequestItems=pending)["UnprocessedItems"]
 
     started = time.perf_counter()
-    batches = [names[i:i + 25] for i in range(0, len(names), 25)]
+    batches = [names[i : i + 25] for i in range(0, len(names), 25)]
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(write, batches))
     return time.perf_counter() - started
@@ -185,15 +227,25 @@ def folder_size(folder: Path) -> tuple[float, float]:
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpu": cpu, "cores": os.cpu_count(), "arch": platform.machine(), "os": platform.platform(),
-            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "arch": platform.machine(),
+        "os": platform.platform(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
-
 
 
 @contextlib.contextmanager
@@ -208,6 +260,7 @@ def workspace(python: str, table: str):
         seed(dynalite.endpoint, table, 100)
         yield Bench(python, dynalite.endpoint, table, workdir), dynalite
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--python", default=os.environ.get("PYTHON_RUNTIME") or _runtime_python())
@@ -220,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.python:
         parser.error("no python3.13: set PYTHON_RUNTIME (see make doctor)")
-    python_version = subprocess.run([args.python, "-c", "import sys; print(sys.version.split()[0])"],
-                                    capture_output=True, text=True, check=True).stdout.strip()
+    python_version = subprocess.run(
+        [args.python, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     started = time.perf_counter()
 
     log(f"building template.yaml for {platform.machine()} with {args.python} ...")
@@ -230,7 +284,6 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"machine": {**machine(), "python": python_version}}
 
     with workspace(args.python, "courses-bench") as (bench, _):
-
         # 1. Cold starts: round robin over functions and floors so drift hits all alike.
         log(f"cold starts: {args.cold_runs} fresh processes per function and per floor ...")
         cold: dict[str, list[dict]] = {name: [] for name in [*FUNCTIONS, *(f"floor:{k}" for k in DYNAMODB_CALL)]}
@@ -238,8 +291,10 @@ def main(argv: list[str] | None = None) -> int:
             for folder, (_, kind) in FUNCTIONS.items():
                 cold[folder] += bench.cold(folder, kind, 1)
                 cold[f"floor:{kind}"] += bench.cold(None, kind, 1)
-        no_pyc = {folder: bench.cold(folder, kind, max(3, args.cold_runs // 3), no_bytecode=True)
-                  for folder, (_, kind) in FUNCTIONS.items()}
+        no_pyc = {
+            folder: bench.cold(folder, kind, max(3, args.cold_runs // 3), no_bytecode=True)
+            for folder, (_, kind) in FUNCTIONS.items()
+        }
         no_pyc["floor"] = bench.cold(None, "get", max(3, args.cold_runs // 3), no_bytecode=True)
         for name, runs in cold.items():
             assert all(r["status"] in (200, 201, 204) for r in runs), (name, [r["status"] for r in runs])
@@ -267,8 +322,10 @@ def main(argv: list[str] | None = None) -> int:
             for folder in GROWTH:
                 log(f"growth: {args.growth_requests} requests to {folder} with {size} courses ...")
                 measured = bench.warm(folder, args.growth_requests, stub=False)
-                growth.setdefault(folder, {})[label] = {"p50_ms": round(measured["p50_ms"], 3),
-                                                        "floor_p50_ms": round(measured["floor_p50_ms"], 3)}
+                growth.setdefault(folder, {})[label] = {
+                    "p50_ms": round(measured["p50_ms"], 3),
+                    "floor_p50_ms": round(measured["floor_p50_ms"], 3),
+                }
         for folder in GROWTH:
             g = growth[folder]
             g["ratio"] = round(g[f"at_{args.growth}"]["p50_ms"] / g["at_100"]["p50_ms"], 3)
@@ -299,9 +356,12 @@ def main(argv: list[str] | None = None) -> int:
             "overhead_us": round(w["stub_us"] - w["floor_stub_us"], 1),
             "rss_mb": {"cold": round(median([r["rss_mb"] for r in runs]), 1), "after_requests": round(w["rss_mb"], 1)},
             "ddb_calls": w["ddb_calls"],
-            "artifact_kb": {"zipped": sizes[folder][0], "unzipped": sizes[folder][1],
-                            "with_layer_zipped": round(sizes[folder][0] + layer_kb[0], 1),
-                            "with_layer_unzipped": round(sizes[folder][1] + layer_kb[1], 1)},
+            "artifact_kb": {
+                "zipped": sizes[folder][0],
+                "unzipped": sizes[folder][1],
+                "with_layer_zipped": round(sizes[folder][0] + layer_kb[0], 1),
+                "with_layer_unzipped": round(sizes[folder][1] + layer_kb[1], 1),
+            },
             "detail": {
                 "cold_import_ms": round(median([r["import_ms"] for r in runs]), 1),
                 "cold_first_response_ms": round(median([r["first_ms"] for r in runs]), 1),
@@ -312,12 +372,18 @@ def main(argv: list[str] | None = None) -> int:
             },
         }
     results["growth"] = growth
-    results["settings"] = {"cold_runs": args.cold_runs, "requests": args.requests,
-                           "growth_requests": args.growth_requests, "seconds": round(time.perf_counter() - started)}
+    results["settings"] = {
+        "cold_runs": args.cold_runs,
+        "requests": args.requests,
+        "growth_requests": args.growth_requests,
+        "seconds": round(time.perf_counter() - started),
+    }
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
-    print(f"\nwritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
-          f" in {results['settings']['seconds']} s")
+    print(
+        f"\nwritten to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+        f" in {results['settings']['seconds']} s"
+    )
     return 0
 
 
@@ -344,14 +410,19 @@ def table(results: dict) -> str:
         f"(GetItem) | | 1 | | {b['rss_mb']:.0f} | 1 | |"
     )
     lines.append("")
-    lines.append("cold without bytecode (ms): " + ", ".join(
-        f"{f} {results[f]['detail']['cold_ms_without_bytecode']:.0f}" for f in FUNCTIONS)
-        + f", floor {b['cold_ms_without_bytecode']:.0f}")
+    lines.append(
+        "cold without bytecode (ms): "
+        + ", ".join(f"{f} {results[f]['detail']['cold_ms_without_bytecode']:.0f}" for f in FUNCTIONS)
+        + f", floor {b['cold_ms_without_bytecode']:.0f}"
+    )
     for folder in GROWTH:
         g = results["growth"][folder]
         sizes = [k for k in g if k.startswith("at_")]
-        lines.append(f"growth {folder}: p50 " + " vs ".join(f"{g[k]['p50_ms']:.2f} ms {k[3:]} courses" for k in sizes)
-                     + f" (x{g['ratio']:.2f})")
+        lines.append(
+            f"growth {folder}: p50 "
+            + " vs ".join(f"{g[k]['p50_ms']:.2f} ms {k[3:]} courses" for k in sizes)
+            + f" (x{g['ratio']:.2f})"
+        )
     return "\n".join(lines)
 
 

@@ -51,9 +51,23 @@ def build(sam: str, python: str) -> Path:
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
     }
     subprocess.run(
-        [sam, "build", "--template-file", str(host_template()), "--base-dir", str(ROOT),
-         "--build-dir", str(SAM_BUILD), "--cache-dir", str(BUILD / "cache"), "--cached"],
-        check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+        [
+            sam,
+            "build",
+            "--template-file",
+            str(host_template()),
+            "--base-dir",
+            str(ROOT),
+            "--build-dir",
+            str(SAM_BUILD),
+            "--cache-dir",
+            str(BUILD / "cache"),
+            "--cached",
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     compile_bytecode(python, SAM_BUILD)
     return SAM_BUILD

@@ -37,12 +37,20 @@ PIECES = {
     "+ pynamodb.models": ["pynamodb.models"],
     "+ pydantic (BaseModel, TypeAdapter)": ["pydantic.main", "pydantic.type_adapter"],
     "+ course_service.schemas (our models)": ["course_service.schemas"],
-    "+ Powertools event_handler, Logger, Metrics": ["aws_lambda_powertools.event_handler",
-                                                   "aws_lambda_powertools.logging", "aws_lambda_powertools.metrics"],
-    "+ course_service.resolver (everything a course handler needs)": ["course_service.resolver", "course_service.responses"],
+    "+ Powertools event_handler, Logger, Metrics": [
+        "aws_lambda_powertools.event_handler",
+        "aws_lambda_powertools.logging",
+        "aws_lambda_powertools.metrics",
+    ],
+    "+ course_service.resolver (everything a course handler needs)": [
+        "course_service.resolver",
+        "course_service.responses",
+    ],
 }
-IMPORT = "import importlib, sys, time; t = time.perf_counter(); [importlib.import_module(m) for m in sys.argv[1:]]; " \
-         "print((time.perf_counter() - t) * 1000, len(sys.modules))"
+IMPORT = (
+    "import importlib, sys, time; t = time.perf_counter(); [importlib.import_module(m) for m in sys.argv[1:]]; "
+    "print((time.perf_counter() - t) * 1000, len(sys.modules))"
+)
 
 
 def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple[float, int]]:
@@ -56,8 +64,9 @@ def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple
     for _ in range(runs):
         for name, mods in sets.items():
             code = f"import sys; sys.path[:0] = {paths!r}; {IMPORT}"
-            out = subprocess.run([python, "-I", "-B", "-c", code, *mods],
-                                 env=env, capture_output=True, text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [python, "-I", "-B", "-c", code, *mods], env=env, capture_output=True, text=True, check=True
+            ).stdout.split()
             measured[name].append((float(out[0]), int(out[1])))
     return {name: (statistics.median(ms for ms, _ in r), r[0][1]) for name, r in measured.items()}
 
@@ -73,14 +82,21 @@ def main(runs: int = 11) -> int:
         seed(dynalite.endpoint, "courses-bench", 100)
         bench = Bench(python, dynalite.endpoint, "courses-bench", workdir)
         no_botocore = layer_without_botocore(workdir)
-        base = {"mode": "cold", "kind": "get", "run": "levers", "event": bench.events["get_course"],
-                "path": bench.code_path("get_course")}
+        base = {
+            "mode": "cold",
+            "kind": "get",
+            "run": "levers",
+            "event": bench.events["get_course"],
+            "path": bench.code_path("get_course"),
+        }
         variants = {
             "as built": base,
             "Powertools Tracer (tracing on)": {**base, "env": {"POWERTOOLS_TRACE_DISABLED": "false"}},
             "no bytecode": {**base, "no_bytecode": True},
             "runtime's botocore, not the layer's": {
-                **base, "path": [base["path"][0], str(no_botocore), str(build.RUNTIME)]},
+                **base,
+                "path": [base["path"][0], str(no_botocore), str(build.RUNTIME)],
+            },
             "floor (botocore only)": {**base, "path": bench.code_path(None, layer=False)},
         }
         measured: dict[str, list[dict]] = {name: [] for name in variants}

@@ -67,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
             if old_table and dynalite is not None and rebuild_with_indexes(dynalite.endpoint, table):
                 print(f"Rebuilt table {table} with the indexes GET /courses reads, its courses kept", flush=True)
             elif old_table and (missing := missing_indexes(os.environ["DYNAMODB_ENDPOINT"], table)):
-                print(f"Table {table} lacks the indexes {sorted(missing)}: GET /courses fails until it has them "
-                      "(README, Deploy)", flush=True)
+                print(
+                    f"Table {table} lacks the indexes {sorted(missing)}: GET /courses fails until it has them "
+                    "(README, Deploy)",
+                    flush=True,
+                )
         except Exception as error:  # an endpoint down now may be up later: /health will tell
             print(f"Could not check or create table {table}: {error.__class__.__name__}; serving anyway", flush=True)
         api = LocalApi(max_instances=args.max_instances)

@@ -136,7 +136,7 @@ def rebuild_with_indexes(endpoint: str, table_name: str) -> bool:
     dynamodb.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
     ensure_table(endpoint, table_name)
     for start in range(0, len(items), 25):
-        pending = {table_name: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+        pending = {table_name: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
         while pending:
             pending = dynamodb.batch_write_item(RequestItems=pending)["UnprocessedItems"]
     backfill(dynamodb, table_name)

@@ -63,8 +63,16 @@ WEIGHTS = (2, 5, 3, 1, 1)  # create : get : update : list page : delete (of a co
 MAX_ATTEMPTS = 50  # an If-Match update gives up after this many 412s in a row
 REQUEST_TIMEOUT = 30.0
 # What each operation may answer; anything else is a failure (5xx always is).
-ALLOWED = {"create": {201}, "get": {200}, "put": {200, 412}, "list": {200}, "verify": {200}, "probe": {200, 201},
-           "delete": {204}, "gone": {404}}
+ALLOWED = {
+    "create": {201},
+    "get": {200},
+    "put": {200, 412},
+    "list": {200},
+    "verify": {200},
+    "probe": {200, 201},
+    "delete": {204},
+    "gone": {404},
+}
 INDEX_LAG_LIMIT = 5.0  # seconds the lag probe waits for a created course to be listed
 NO_CONTENT = (204, 304)  # answers with no body at all
 UNAVAILABLE = 503  # allowed only when DynamoDB's replies are made late (--late-replies)
@@ -117,8 +125,9 @@ class Client:
         self.connection: HTTPConnection | None = None
         self.unavailable_allowed = unavailable_allowed
 
-    def request(self, operation: str, method: str, path: str, body: dict | None = None,
-                headers: dict | None = None) -> tuple[int, dict[str, str], object]:
+    def request(
+        self, operation: str, method: str, path: str, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, dict[str, str], object]:
         """(status, lower-case headers, parsed body); status 0 if the connection failed."""
         payload = json.dumps(body) if body is not None else None
         all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -170,8 +179,15 @@ def version_of(etag: str | None) -> int | None:
 
 
 class LoadRun:
-    def __init__(self, port: int, clients: int, duration: float, max_requests: int | None, seed: int | None,
-                 unavailable_allowed: bool = False):
+    def __init__(
+        self,
+        port: int,
+        clients: int,
+        duration: float,
+        max_requests: int | None,
+        seed: int | None,
+        unavailable_allowed: bool = False,
+    ):
         self.port = port
         self.unavailable_allowed = unavailable_allowed
         self.clients = clients
@@ -190,7 +206,9 @@ class LoadRun:
 
     def create(self, client: Client, rng: random.Random) -> str | None:
         name = self.new_name(rng.choice(NAME_FLAVOURS))
-        status, headers, body = client.request("create", "POST", "/courses", {"name": name, "level": rng.choice(LEVELS)})
+        status, headers, body = client.request(
+            "create", "POST", "/courses", {"name": name, "level": rng.choice(LEVELS)}
+        )
         if status != 201:
             return None
         if not isinstance(body, dict) or body.get("name") != name or version_of(headers.get("etag")) != 1:
@@ -409,11 +427,15 @@ class LoadRun:
                 for name in chunk:
                     status, headers, body = client.request("verify", "GET", path_of(name))
                     with lock:
-                        final[name] = (version_of(headers.get("etag")), (body or {}).get("level"), body) if status == 200 else (None, None, None)
+                        final[name] = (
+                            (version_of(headers.get("etag")), (body or {}).get("level"), body)
+                            if status == 200
+                            else (None, None, None)
+                        )
             finally:
                 client.close()
 
-        chunks = [names[index:: self.clients] for index in range(self.clients)]
+        chunks = [names[index :: self.clients] for index in range(self.clients)]
         with ThreadPoolExecutor(max_workers=self.clients, thread_name_prefix="load-verify") as pool:
             list(pool.map(read, chunks))
         return final
@@ -464,7 +486,7 @@ def lost_updates(
     for put in puts:
         by_course[put.course].append(put)
         if put.version != put.based_on + 1:
-            problems.append(f"{put.course!r}: a PUT with If-Match \"{put.based_on}\" answered version {put.version}")
+            problems.append(f'{put.course!r}: a PUT with If-Match "{put.based_on}" answered version {put.version}')
     for course, version_level_body in final.items():
         version, level, _ = version_level_body
         course_puts = sorted(by_course.get(course, []), key=lambda put: put.version)
@@ -472,8 +494,10 @@ def lost_updates(
             continue  # unreadable: reported by the caller
         versions = [put.version for put in course_puts]
         unaccounted = version - 1 - len(versions)  # writes no successful PUT answered for
-        if len(set(versions)) != len(versions) or any(v > version for v in versions) or not (
-            0 <= unaccounted <= unknown[course]
+        if (
+            len(set(versions)) != len(versions)
+            or any(v > version for v in versions)
+            or not (0 <= unaccounted <= unknown[course])
         ):
             problems.append(
                 f"{course!r}: final version {version} after {len(course_puts)} successful PUTs (and "
@@ -494,22 +518,26 @@ def percentile(sorted_values: list[float], percent: float) -> float:
 
 
 class Report:
-    def __init__(self, run: LoadRun, elapsed: float, final: dict, lists: dict | None = None,
-                 not_gone: list[str] | None = None):
+    def __init__(
+        self, run: LoadRun, elapsed: float, final: dict, lists: dict | None = None, not_gone: list[str] | None = None
+    ):
         results = run.results
         self.run = run
         self.elapsed = elapsed
         self.final = final
         self.statuses = {operation: dict(counter) for operation, counter in results.statuses.items()}
         self.server_errors = sum(
-            count for counter in results.statuses.values() for status, count in counter.items()
+            count
+            for counter in results.statuses.values()
+            for status, count in counter.items()
             if isinstance(status, int) and status >= 500 and not (status == UNAVAILABLE and run.unavailable_allowed)
         )
         self.unavailable = sum(counter.get(UNAVAILABLE, 0) for counter in results.statuses.values())
         self.created = len(results.created)
         self.unreadable = sorted(name for name, (version, _, _) in final.items() if version is None)
         self.changed = sorted(
-            name for name, (version, _, body) in final.items()
+            name
+            for name, (version, _, body) in final.items()
             if version is not None and (body or {}).get("created_at") != results.created[name].get("created_at")
         )
         self.lost_updates = lost_updates(results.puts, final, results.unknown_puts)
@@ -517,16 +545,24 @@ class Report:
         self.listing_problems = listing_problems(self.lists, final) if lists is not None else []
         self.deleted = len(results.deleted)
         listed = {item["name"] for items in self.lists.values() for item in items}
-        self.not_gone = sorted(not_gone or []) + sorted(f"{name!r}: deleted (204), but listed"
-                                                         for name in set(results.deleted) & listed)
+        self.not_gone = sorted(not_gone or []) + sorted(
+            f"{name!r}: deleted (204), but listed" for name in set(results.deleted) & listed
+        )
         self.lags = list(results.lags)
         self.successful_puts = len(results.puts)
         self.failures = list(results.failures)
 
     @property
     def ok(self) -> bool:
-        return not (self.server_errors or self.failures or self.unreadable or self.changed or self.lost_updates
-                    or self.listing_problems or self.not_gone)
+        return not (
+            self.server_errors
+            or self.failures
+            or self.unreadable
+            or self.changed
+            or self.lost_updates
+            or self.listing_problems
+            or self.not_gone
+        )
 
     def requests(self, operation: str) -> int:
         return sum(self.statuses.get(operation, {}).values())
@@ -539,18 +575,29 @@ class Report:
             f"(seed {self.run.seed})",
             f"{'operation':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses",
         ]
-        for operation, label in (("create", "create"), ("get", "get"), ("put", "update"), ("list", "list page"),
-                                 ("delete", "delete"), ("probe", "lag probe")):
+        for operation, label in (
+            ("create", "create"),
+            ("get", "get"),
+            ("put", "update"),
+            ("list", "list page"),
+            ("delete", "delete"),
+            ("probe", "lag probe"),
+        ):
             latencies = sorted(results.latencies.get(operation, []))
             count = self.requests(operation)
             total += count
-            statuses = ", ".join(f"{status}: {n}" for status, n in sorted(self.statuses.get(operation, {}).items(), key=str))
+            statuses = ", ".join(
+                f"{status}: {n}" for status, n in sorted(self.statuses.get(operation, {}).items(), key=str)
+            )
             out.append(
                 f"{label:<10} {count:>9} {count / self.elapsed if self.elapsed else 0:>8.1f} "
                 f"{percentile(latencies, 50) * 1000:>8.1f} {percentile(latencies, 99) * 1000:>8.1f}  {statuses}"
             )
-        every = sorted(latency for op in ("create", "get", "put", "list", "delete", "probe")
-                       for latency in results.latencies.get(op, []))
+        every = sorted(
+            latency
+            for op in ("create", "get", "put", "list", "delete", "probe")
+            for latency in results.latencies.get(op, [])
+        )
         out.append(
             f"{'all':<10} {total:>9} {total / self.elapsed if self.elapsed else 0:>8.1f} "
             f"{percentile(every, 50) * 1000:>8.1f} {percentile(every, 99) * 1000:>8.1f}"
@@ -559,8 +606,11 @@ class Report:
             f"If-Match updates: {self.successful_puts} succeeded, {results.retries} retried after 412, "
             f"{results.gave_up} gave up (after {MAX_ATTEMPTS} attempts or at the end of the run)",
             f"5xx responses: {self.server_errors}"
-            + (f" (and {self.unavailable} 503 with Retry-After under late DynamoDB replies, allowed)"
-               if self.run.unavailable_allowed else ""),
+            + (
+                f" (and {self.unavailable} 503 with Retry-After under late DynamoDB replies, allowed)"
+                if self.run.unavailable_allowed
+                else ""
+            ),
             f"created courses readable afterwards: {self.created - len(self.unreadable)} of {self.created}, "
             f"{len(self.changed)} with another created_at",
             f"lost updates: {len(self.lost_updates)} (final ETag = 1 + successful PUTs on each of "
@@ -573,16 +623,23 @@ class Report:
             f"{max((lag for lag, _ in self.lags), default=0) * 1000:.1f} ms, "
             f"{max((asked for _, asked in self.lags), default=0)} pages asked",
         ]
-        problems = (self.failures + self.unreadable + self.changed + self.lost_updates + self.listing_problems
-                    + self.not_gone)
+        problems = (
+            self.failures + self.unreadable + self.changed + self.lost_updates + self.listing_problems + self.not_gone
+        )
         for problem in problems[:20]:
             out.append(f"  FAIL {problem}")
         out.append("OK" if self.ok else "FAILED")
         return out
 
 
-def run_load(port: int, clients: int = 16, duration: float = 5.0, max_requests: int | None = None,
-             seed: int | None = None, unavailable_allowed: bool = False) -> Report:
+def run_load(
+    port: int,
+    clients: int = 16,
+    duration: float = 5.0,
+    max_requests: int | None = None,
+    seed: int | None = None,
+    unavailable_allowed: bool = False,
+) -> Report:
     """Runs the load against 127.0.0.1:``port`` and checks the outcome; bounded by ``duration``.
 
     ``unavailable_allowed``: 503 with Retry-After is an allowed answer (DynamoDB is made slow).
@@ -611,8 +668,14 @@ def run_local_load(args: argparse.Namespace) -> Report:
         server = LocalServer(env, max_instances=args.max_instances)
         try:
             proxy.hold_share(args.late_replies, FAULT_HOLD)
-            report = run_load(server.port, args.clients, args.duration, args.max_requests, args.seed,
-                              unavailable_allowed=bool(args.late_replies))
+            report = run_load(
+                server.port,
+                args.clients,
+                args.duration,
+                args.max_requests,
+                args.seed,
+                unavailable_allowed=bool(args.late_replies),
+            )
         finally:
             proxy.clear()
             server.stop()
@@ -627,12 +690,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--max-requests", type=int, default=None, help="per client, on top of the duration")
     parser.add_argument("--seed", type=int, default=None, help="for the clients' choices")
-    parser.add_argument("--max-instances", type=int, default=8,
-                        help="warm instances per function of the server it starts (default 8)")
-    parser.add_argument("--port", type=int, default=None,
-                        help="a server already running on 127.0.0.1:PORT (default: start dynalite and one)")
-    parser.add_argument("--late-replies", type=float, default=0.0, metavar="SHARE",
-                        help="hold this share (0 to 1) of DynamoDB's replies past the read timeout")
+    parser.add_argument(
+        "--max-instances", type=int, default=8, help="warm instances per function of the server it starts (default 8)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="a server already running on 127.0.0.1:PORT (default: start dynalite and one)",
+    )
+    parser.add_argument(
+        "--late-replies",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="hold this share (0 to 1) of DynamoDB's replies past the read timeout",
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.duration <= 0:
         parser.error("--clients must be at least 1 and --duration positive")

@@ -39,7 +39,9 @@ def _fix_validation_error_schema(document: dict[str, Any]) -> None:
             elif "422" in operation["responses"]:
                 schema = {"$ref": "#/components/schemas/ValidationErrorResponse"}
                 operation["responses"]["422"]["content"]["application/json"]["schema"] = schema
-                operation["responses"]["422"]["description"] = "The request cannot be accepted; detail lists the offending fields"
+                operation["responses"]["422"]["description"] = (
+                    "The request cannot be accepted; detail lists the offending fields"
+                )
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         document["components"]["schemas"].pop(unused, None)
 

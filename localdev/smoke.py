@@ -65,10 +65,17 @@ class Client:
         self.signing = SigV4Auth(credentials, "execute-api", region) if credentials else None
         self._http = URLLib3Session(timeout=TIMEOUT_SECONDS)
 
-    def prepare(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-                ) -> AWSPreparedRequest:
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> AWSPreparedRequest:
         data = body if body is None or isinstance(body, str) else json.dumps(body)
-        all_headers = {"Content-Type": "application/json", **(headers or {})} if data is not None else dict(headers or {})
+        all_headers = (
+            {"Content-Type": "application/json", **(headers or {})} if data is not None else dict(headers or {})
+        )
         request = AWSRequest(method=method, url=self.base_url + path, data=data, headers=all_headers)
         if self.signing:
             self.signing.add_auth(request)
@@ -120,30 +127,40 @@ def check(client: Client, say: Callable[[str], None]) -> None:
         raise SmokeFailure(f"PUT If-Match: answered {updated.body!r}, ETag {current!r}")
     step("PUT /courses/{name} If-Match <its ETag>: a new ETag", updated)
 
-    step("PUT /courses/{name}, stale If-Match: nothing changed",
-         client.send("PUT", path, {"level": "beginner"}, {"If-Match": first}).expect(412, "stale If-Match"))
+    step(
+        "PUT /courses/{name}, stale If-Match: nothing changed",
+        client.send("PUT", path, {"level": "beginner"}, {"If-Match": first}).expect(412, "stale If-Match"),
+    )
     if client.send("GET", path).expect(200, "GET after 412").body.get("level") != "advanced":
         raise SmokeFailure("a refused (412) update changed the course")
-    step("POST /courses, same name again",
-         client.send("POST", "/courses", {"name": name, "level": "beginner"}).expect(409, "duplicate create"))
+    step(
+        "POST /courses, same name again",
+        client.send("POST", "/courses", {"name": name, "level": "beginner"}).expect(409, "duplicate create"),
+    )
     invalid = client.send("POST", "/courses", {"name": name, "level": "expert"}).expect(422, "invalid level")
     if not any(item.get("loc") == ["body", "level"] for item in invalid.body.get("detail", [])):
         raise SmokeFailure(f"422 without the offending field: {invalid.body!r}")
     step("POST /courses, invalid level: detail names it", invalid)
-    step("POST /courses, a text/plain body",
-         client.send("POST", "/courses", "hello", {"Content-Type": "text/plain"}).expect(415, "text/plain body"))
+    step(
+        "POST /courses, a text/plain body",
+        client.send("POST", "/courses", "hello", {"Content-Type": "text/plain"}).expect(415, "text/plain body"),
+    )
     oversized = json.dumps({"name": name, "level": "beginner", "pad": "x" * MAX_BODY_BYTES})
     step("POST /courses, a body over 16 KiB", client.send("POST", "/courses", oversized).expect(413, "oversized body"))
     missing = _course_path(f"{name}-missing")
     step("GET /courses/{a missing name}", client.send("GET", missing).expect(404, "GET of a missing course"))
-    step("PUT /courses/{a missing name}: never creates",
-         client.send("PUT", missing, {"level": "advanced"}).expect(404, "PUT of a missing course"))
+    step(
+        "PUT /courses/{a missing name}: never creates",
+        client.send("PUT", missing, {"level": "advanced"}).expect(404, "PUT of a missing course"),
+    )
 
     # Last: delete what it made, conditionally, so that only its own course can go.
     stale = client.send("DELETE", path, headers={"If-Match": first})
     if stale.status in (405, 403):  # no such route: a stack deployed before DELETE existed
-        say(f"note  cleanup skipped: DELETE answered {stale.status}; {name} stays "
-            f"(names starting with {PREFIX!r} are the smoke check's)")
+        say(
+            f"note  cleanup skipped: DELETE answered {stale.status}; {name} stays "
+            f"(names starting with {PREFIX!r} are the smoke check's)"
+        )
         return
     step("DELETE /courses/{name}, stale If-Match: still there", stale.expect(412, "DELETE with a stale If-Match"))
     deleted = client.send("DELETE", path, headers={"If-Match": current})

@@ -128,10 +128,16 @@ def transform(*parameter_sets: dict[str, str]) -> list[dict[str, Any]]:
     if python is None:
         raise RuntimeError("no SAM CLI environment with samtranslator (make test installs it)")
     all_values = [parameters(overrides) for overrides in parameter_sets]
-    jobs = [{"template": language_extensions(values), "parameters": {**values, **PSEUDO_PARAMETERS}}
-            for values in all_values]
+    jobs = [
+        {"template": language_extensions(values), "parameters": {**values, **PSEUDO_PARAMETERS}}
+        for values in all_values
+    ]
     result = subprocess.run(
-        [python, str(TRANSLATE)], input=json.dumps(jobs), capture_output=True, text=True, timeout=600,
+        [python, str(TRANSLATE)],
+        input=json.dumps(jobs),
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "AWS_DEFAULT_REGION": REGION, "SAM_CLI_TELEMETRY": "0"},
     )
     if result.returncode != 0:

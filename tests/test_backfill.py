@@ -12,8 +12,13 @@ STAMP = "2024-05-01T12:00:00.000000+0000"
 
 def old_course(name: str, level: str = "beginner", version: int = 3) -> dict:
     """An item as the service wrote it before the list existed."""
-    return {"name": {"S": name}, "level": {"S": level}, "created_at": {"S": STAMP}, "updated_at": {"S": STAMP},
-            "version": {"N": str(version)}}
+    return {
+        "name": {"S": name},
+        "level": {"S": level},
+        "created_at": {"S": STAMP},
+        "updated_at": {"S": STAMP},
+        "version": {"N": str(version)},
+    }
 
 
 def listed(invoke, level=None) -> list[str]:

@@ -43,7 +43,9 @@ def test_main_deploys_dev_then_prod_through_oidc_without_long_lived_keys():
     assert [jobs[j]["with"]["environment"] for j in ("deploy-dev", "deploy-prod")] == ["dev", "prod"]
     deploy = _workflow("deploy.yml")["jobs"]["deploy"]
     assert deploy["permissions"]["id-token"] == "write"
-    credentials = next(s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials"))
+    credentials = next(
+        s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")
+    )
     assert set(credentials["with"]) == {"role-to-assume", "aws-region"}
     text = "".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
@@ -67,6 +69,6 @@ def test_each_deploy_is_followed_by_the_smoke_check_against_that_stacks_api_url(
     smoke = next(i for i, run in enumerate(runs) if re.search(r"make smoke API=", run))
     assert smoke > deployed
     # The stack samconfig.toml names for the environment (course-service-<env>), its ApiUrl output.
-    assert 'course-service-${{ inputs.environment }}' in runs[smoke] and "ApiUrl" in runs[smoke]
+    assert "course-service-${{ inputs.environment }}" in runs[smoke] and "ApiUrl" in runs[smoke]
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^smoke:.*\n(\t.*\n)*\t\$\(PY\) -m localdev\.smoke \"\$\(API\)\"", makefile, re.M)

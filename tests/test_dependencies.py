@@ -37,7 +37,9 @@ def _index_hosts() -> set[str]:
     ).stdout
     for _key, value in re.findall(r"^\S*?\.((?:extra-)?index-url)='([^']*)'", config, re.M):
         hosts |= {urlsplit(url).hostname for url in value.split()} - {None, ""}
-    registry = subprocess.run(["npm", "config", "get", "registry"], cwd=ROOT, capture_output=True, text=True, check=True)
+    registry = subprocess.run(
+        ["npm", "config", "get", "registry"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     hosts.add(urlsplit(registry.stdout.strip()).hostname)
     return {host.lower() for host in hosts if host}
 
@@ -59,7 +61,9 @@ def test_no_committed_file_names_a_package_index_host():
 def test_the_locks_pin_every_package_with_hashes_and_record_no_index():
     for lock in (MAIN_LOCK, DEV_LOCK):
         text = lock.read_text()
-        assert "://" not in text and not re.search(r"^\s*(-i|-f|--(extra-)?index-url|--find-links|--trusted-host)", text, re.M)
+        assert "://" not in text and not re.search(
+            r"^\s*(-i|-f|--(extra-)?index-url|--find-links|--trusted-host)", text, re.M
+        )
         entries = re.split(r"\n(?=[A-Za-z0-9])", text[re.search(r"^[A-Za-z0-9]", text, re.M).start() :])
         unhashed = [entry.split()[0] for entry in entries if not PIN.match(entry) or "--hash=sha256:" not in entry]
         assert len(entries) == len(_pins(lock)) > 0 and not unhashed, f"{lock.name}: {unhashed}"

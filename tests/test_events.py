@@ -101,7 +101,10 @@ def test_events_give_their_statuses_in_order(table, handlers):
     for file, function, _ in EVENTS:
         reply = handlers[function](load(file), LambdaContext(function_name=function))
         statuses.append((file, reply["statusCode"]))
-        headers = {**(reply.get("multiValueHeaders") or {}), **{k: [v] for k, v in (reply.get("headers") or {}).items()}}
+        headers = {
+            **(reply.get("multiValueHeaders") or {}),
+            **{k: [v] for k, v in (reply.get("headers") or {}).items()},
+        }
         if reply["statusCode"] == 204:
             assert not reply.get("body") and "Content-Type" not in headers, file
             continue
@@ -116,8 +119,11 @@ def test_events_give_their_statuses_in_order(table, handlers):
     assert statuses == [(file, status) for file, _, status in EVENTS]
     created = json.loads(load("create_course.json")["body"])["name"]  # a beginner course
     keyed = json.loads(load("create_course_keyed.json")["body"])["name"]  # an intermediate one
-    assert pages == {"list_courses.json": [created, keyed], "list_courses_level.json": [created],
-                     "list_courses_next_page.json": [created, keyed]}
+    assert pages == {
+        "list_courses.json": [created, keyed],
+        "list_courses_level.json": [created],
+        "list_courses_next_page.json": [created, keyed],
+    }
 
 
 def test_the_keyed_replay_is_the_same_request_and_answers_the_first_response(table, handlers):
@@ -126,7 +132,8 @@ def test_the_keyed_replay_is_the_same_request_and_answers_the_first_response(tab
     assert first["requestContext"]["requestId"] != again["requestContext"]["requestId"]  # two requests
 
     created, replayed = (
-        handlers["CreateCourseFunction"](event, LambdaContext(function_name="CreateCourseFunction")) for event in (first, again)
+        handlers["CreateCourseFunction"](event, LambdaContext(function_name="CreateCourseFunction"))
+        for event in (first, again)
     )
 
     assert created["statusCode"] == replayed["statusCode"] == 201

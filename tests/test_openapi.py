@@ -14,8 +14,11 @@ def test_committed_openapi_json_is_what_the_code_generates():
 
 
 def test_document_describes_exactly_the_template_routes():
-    documented = {(method.upper(), path.replace("<", "{").replace(">", "}"))
-                  for path, operations in DOCUMENT["paths"].items() for method in operations}
+    documented = {
+        (method.upper(), path.replace("<", "{").replace(">", "}"))
+        for path, operations in DOCUMENT["paths"].items()
+        for method in operations
+    }
     assert documented == {(r.method, r.resource) for r in routes() if r.function != "ApiDocsFunction"}
     assert DOCUMENT["openapi"].startswith("3.1")
 

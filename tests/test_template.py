@@ -50,8 +50,11 @@ def _repository_actions() -> dict[str, set[str]]:
     calls: dict[str, set[str]] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            names = {c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
-                     for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, (ast.Attribute, ast.Name))}
+            names = {
+                c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
+                for c in ast.walk(node)
+                if isinstance(c, ast.Call) and isinstance(c.func, (ast.Attribute, ast.Name))
+            }
             model_calls = {_pynamodb_call(c) for c in ast.walk(node) if isinstance(c, ast.Call)}
             direct[node.name] = {PYNAMODB_CALL_TO_ACTION[n] for n in model_calls if n in PYNAMODB_CALL_TO_ACTION}
             calls[node.name] = names
@@ -80,7 +83,11 @@ def _module_calls(module: str) -> dict[str, set[tuple[str | None, str]]]:
             for call in ast.walk(node):
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
                     found.add((None, call.func.id))
-                elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+                elif (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and isinstance(call.func.value, ast.Name)
+                ):
                     found.add((call.func.value.id, call.func.attr))
             direct[node.name] = found
     resolved = {}
@@ -106,8 +113,14 @@ def _idempotency_store_actions() -> set[str]:
     from aws_lambda_powertools.utilities.idempotency.persistence import dynamodb as store
 
     tree = ast.parse(Path(store.__file__).read_text())
-    calls = {c.func.attr for c in ast.walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-             and isinstance(c.func.value, ast.Attribute) and c.func.value.attr == "client"}
+    calls = {
+        c.func.attr
+        for c in ast.walk(tree)
+        if isinstance(c, ast.Call)
+        and isinstance(c.func, ast.Attribute)
+        and isinstance(c.func.value, ast.Attribute)
+        and c.func.value.attr == "client"
+    }
     return {"dynamodb:" + "".join(word.title() for word in call.split("_")) for call in calls}
 
 
@@ -117,8 +130,11 @@ def _function_actions(logical_id: str) -> dict[str, set[str]]:
     (and -> courses.* on the courses table)."""
     code = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py"
     tree = ast.parse(code.read_text())
-    called = {(c.func.value.id, c.func.attr) for c in ast.walk(tree)
-              if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)}
+    called = {
+        (c.func.value.id, c.func.attr)
+        for c in ast.walk(tree)
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
+    }
     idempotency = _module_calls("idempotency")
     domain_calls = {f for m, f in called if m == "courses"}
     domain_calls |= {f for m, entry in called if m == "idempotency" for mm, f in idempotency[entry] if mm == "courses"}
@@ -135,8 +151,10 @@ def _policy_statements(logical_id: str) -> list[dict]:
 
 
 TABLE_ARN = {"Fn::GetAtt": ["CoursesTable", "Arn"]}
-INDEX_ARNS = [{"Fn::Sub": "${CoursesTable.Arn}/index/" + index["IndexName"]}
-              for index in RESOURCES["CoursesTable"]["Properties"].get("GlobalSecondaryIndexes", [])]
+INDEX_ARNS = [
+    {"Fn::Sub": "${CoursesTable.Arn}/index/" + index["IndexName"]}
+    for index in RESOURCES["CoursesTable"]["Properties"].get("GlobalSecondaryIndexes", [])
+]
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
@@ -162,7 +180,11 @@ def test_only_the_create_function_uses_the_idempotency_table_which_matches_power
 
     assert {name for name in FUNCTIONS if "IdempotencyTable" in _function_actions(name)} == {"CreateCourseFunction"}
     assert _idempotency_store_actions() == {
-        "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
     variables = RESOURCES["CreateCourseFunction"]["Properties"]["Environment"]["Variables"]
     assert variables == {"IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"}}
     table = RESOURCES["IdempotencyTable"]["Properties"]
@@ -225,7 +247,8 @@ def test_the_model_and_the_template_declare_the_same_table_keys_and_indexes():
     table = RESOURCES["CoursesTable"]["Properties"]
     assert key_schema(model["key_schema"]) == key_schema(table["KeySchema"])
     assert sorted(map(tuple, (d.values() for d in model["attribute_definitions"]))) == sorted(
-        (d["AttributeName"], d["AttributeType"]) for d in table["AttributeDefinitions"])
+        (d["AttributeName"], d["AttributeType"]) for d in table["AttributeDefinitions"]
+    )
     declared = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
     assert {index["index_name"] for index in model["global_secondary_indexes"]} == set(declared)
     assert declared, "GET /courses needs its indexes"
@@ -242,8 +265,10 @@ def test_the_list_indexes_sort_by_name_within_one_catalogue_partition_or_one_lev
 
     indexes = RESOURCES["CoursesTable"]["Properties"]["GlobalSecondaryIndexes"]
     keys = {index["IndexName"]: key_schema_of(index) for index in indexes}
-    assert keys == {"courses-by-name": [("catalogue", "HASH"), ("name", "RANGE")],
-                    "courses-by-level": [("level", "HASH"), ("name", "RANGE")]}
+    assert keys == {
+        "courses-by-name": [("catalogue", "HASH"), ("name", "RANGE")],
+        "courses-by-level": [("level", "HASH"), ("name", "RANGE")],
+    }
     fresh = Course("x", level="beginner")
     assert fresh.catalogue == CATALOGUE  # every course written through the model is in the full list
 
@@ -287,8 +312,16 @@ RUNTIME_PYTHON = os.environ.get("PYTHON_RUNTIME")
 @pytest.mark.skipif(not RUNTIME_PYTHON, reason="no python3.13 for sam build (see `make doctor`)")
 def test_sam_build_makes_an_arm64_python313_layer_and_thin_functions(tmp_path):
     build_dir = tmp_path / "build"
-    result = _sam("build", "--template-file", str(ROOT / "template.yaml"), "--build-dir", str(build_dir),
-                  "--cache-dir", str(tmp_path / "cache"), runtime_python=RUNTIME_PYTHON)
+    result = _sam(
+        "build",
+        "--template-file",
+        str(ROOT / "template.yaml"),
+        "--build-dir",
+        str(build_dir),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        runtime_python=RUNTIME_PYTHON,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     layer = build_dir / "CourseCommonLayer" / "python"
     assert (layer / "course_service" / "resolver.py").exists()

@@ -25,7 +25,7 @@ def resolve(value, overrides: dict | None = None):
 
     def evaluate(node):
         if isinstance(node, dict) and len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref" and arg in params:
                 return params[arg]
             if key == "Fn::Equals":
@@ -45,17 +45,27 @@ def resolve(value, overrides: dict | None = None):
 
 def authorizers(overrides=None) -> dict[str, str]:
     return {
-        f"{e['Properties']['Method'].upper()} {e['Properties']['Path']}": resolve(e["Properties"]["Auth"]["Authorizer"], overrides)
-        for f in FUNCTIONS.values() for e in f["Properties"]["Events"].values()
+        f"{e['Properties']['Method'].upper()} {e['Properties']['Path']}": resolve(
+            e["Properties"]["Auth"]["Authorizer"], overrides
+        )
+        for f in FUNCTIONS.values()
+        for e in f["Properties"]["Events"].values()
     }
 
 
 def test_writes_need_iam_and_reads_are_public_by_default():
     assert RESOURCES["CourseApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
-    assert authorizers() == {"POST /courses": "AWS_IAM", "PUT /courses/{name}": "AWS_IAM",
-                             "DELETE /courses/{name}": "AWS_IAM",
-                             "GET /courses/{name}": "NONE", "GET /courses": "NONE", "GET /health": "NONE",
-                             "GET /docs": "NONE", "GET /docs/{asset}": "NONE", "GET /openapi.json": "NONE"}
+    assert authorizers() == {
+        "POST /courses": "AWS_IAM",
+        "PUT /courses/{name}": "AWS_IAM",
+        "DELETE /courses/{name}": "AWS_IAM",
+        "GET /courses/{name}": "NONE",
+        "GET /courses": "NONE",
+        "GET /health": "NONE",
+        "GET /docs": "NONE",
+        "GET /docs/{asset}": "NONE",
+        "GET /openapi.json": "NONE",
+    }
 
 
 def test_parameters_switch_write_auth_off_for_a_sandbox_and_read_auth_on():
@@ -112,14 +122,26 @@ def test_alarms_watch_5xx_latency_lambda_errors_and_throttles_and_dynamodb_throt
         watched.add(alarm.get("MetricName"))
         watched |= {m["MetricStat"]["Metric"]["MetricName"] for m in alarm.get("Metrics", []) if "MetricStat" in m}
         assert resolve(alarm["AlarmActions"], {"AlarmTopicArn": "arn:aws:sns:us-east-1:000000000000:ops"}) == [
-            "arn:aws:sns:us-east-1:000000000000:ops"]
+            "arn:aws:sns:us-east-1:000000000000:ops"
+        ]
         assert resolve(alarm["AlarmActions"]) == {"Ref": "AWS::NoValue"}
-    assert {"5XXError", "Latency", "Errors", "Throttles", "ReadThrottleEvents", "WriteThrottleEvents",
-            "UnexpectedError", "StoreUnavailable"} <= watched
+    assert {
+        "5XXError",
+        "Latency",
+        "Errors",
+        "Throttles",
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+        "UnexpectedError",
+        "StoreUnavailable",
+    } <= watched
     always_deployed = {name for name, f in FUNCTIONS.items() if "Condition" not in f}
     for alarm in alarms.values():  # every function of the API is in the Lambda alarms, and only those
-        ids = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
-               for m in alarm.get("Metrics", []) if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == "AWS/Lambda"}
+        ids = {
+            m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+            for m in alarm.get("Metrics", [])
+            if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == "AWS/Lambda"
+        }
         assert ids in (set(), always_deployed)
 
 
@@ -132,9 +154,13 @@ def _metric_stats(alarm: dict) -> dict[str, dict]:
 
 def test_alarms_on_the_service_metrics_watch_the_namespace_and_service_the_functions_publish_to():
     env = template.function_environment()
-    service_metrics = [metric for resource in RESOURCES.values() if resource["Type"] == "AWS::CloudWatch::Alarm"
-                       for metric in _metric_stats(resource["Properties"]).values()
-                       if not metric["Namespace"].startswith("AWS/")]
+    service_metrics = [
+        metric
+        for resource in RESOURCES.values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        for metric in _metric_stats(resource["Properties"]).values()
+        if not metric["Namespace"].startswith("AWS/")
+    ]
     assert {m["MetricName"] for m in service_metrics} == {"UnexpectedError", "StoreUnavailable"}
     for metric in service_metrics:
         assert metric["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
@@ -157,7 +183,9 @@ def test_deploys_are_gradual_through_an_alias_and_roll_back_on_alarms():
     assert function_globals["AutoPublishAlias"] == "live"
     preference = function_globals["DeploymentPreference"]
     assert resolve(preference["Type"]).startswith("Canary")
-    assert {a["Ref"] for a in preference["Alarms"]} <= {k for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {a["Ref"] for a in preference["Alarms"]} <= {
+        k for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"
+    }
     assert resolve(function_globals["SnapStart"]["ApplyOn"]) == "None"
     assert resolve(function_globals["SnapStart"]["ApplyOn"], {"SnapStart": "true"}) == "PublishedVersions"
 
@@ -170,8 +198,9 @@ def test_every_skipped_checkov_check_says_why():
 
 def test_cfn_lint_passes_with_informational_checks():
     cfn_lint = Path(os.sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), "--include-checks", "I", "--", str(ROOT / "template.yaml")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(cfn_lint), "--include-checks", "I", "--", str(ROOT / "template.yaml")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -181,9 +210,19 @@ CHECKOV = os.environ.get("CHECKOV") or str(ROOT / ".tools/checkov/bin/checkov")
 @pytest.mark.skipif(not Path(CHECKOV).exists(), reason="checkov not installed (make test installs it)")
 def test_checkov_passes():
     result = subprocess.run(
-        [CHECKOV, "--file", str(ROOT / "template.yaml"), "--framework", "cloudformation", "--compact",
-         "--quiet", "--skip-download"],
-        capture_output=True, text=True, timeout=300,
+        [
+            CHECKOV,
+            "--file",
+            str(ROOT / "template.yaml"),
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

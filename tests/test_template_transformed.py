@@ -22,8 +22,13 @@ API_SHAPES = [
     for values in itertools.product(["", ORIGIN], ["AWS_IAM", "NONE"], ["NONE", "AWS_IAM"], ["false", "true"])
 ]
 # ...each with the other shape-changing parameters at their defaults, then all switched.
-OTHERS_SWITCHED = {"TracingEnabled": "true", "SnapStart": "true", "AlarmTopicArn": TOPIC,
-                   "DeploymentType": "AllAtOnce", "ReservedConcurrency": "0"}
+OTHERS_SWITCHED = {
+    "TracingEnabled": "true",
+    "SnapStart": "true",
+    "AlarmTopicArn": TOPIC,
+    "DeploymentType": "AllAtOnce",
+    "ReservedConcurrency": "0",
+}
 COMBINATIONS = API_SHAPES + [shape | OTHERS_SWITCHED for shape in API_SHAPES]
 
 pytestmark = pytest.mark.skipif(
@@ -54,8 +59,11 @@ def resources(stack: dict, kind: str) -> dict[str, dict]:
 def operations(stack: dict) -> dict[tuple[str, str], dict]:
     """(path, METHOD) -> the OpenAPI operation SAM generated for the REST API."""
     [api] = resources(stack, "AWS::ApiGateway::RestApi").values()
-    return {(path, method.upper()): operation
-            for path, methods in api["Properties"]["Body"]["paths"].items() for method, operation in methods.items()}
+    return {
+        (path, method.upper()): operation
+        for path, methods in api["Properties"]["Body"]["paths"].items()
+        for method, operation in methods.items()
+    }
 
 
 def gateway_responses(stack: dict) -> dict[str, dict]:
@@ -72,8 +80,11 @@ def test_sam_transforms_the_template_for_every_parameter_combination(outcomes):
 def test_routes_are_the_template_routes_and_docs_only_with_serve_api_docs(deployed):
     routes = template.routes()
     for values, stack in deployed:
-        expected = {(r.resource, r.method) for r in routes
-                    if r.function != "ApiDocsFunction" or values["ServeApiDocs"] == "true"}
+        expected = {
+            (r.resource, r.method)
+            for r in routes
+            if r.function != "ApiDocsFunction" or values["ServeApiDocs"] == "true"
+        }
         actual = {key for key in operations(stack) if key[1] != "OPTIONS"}
         assert actual == expected, values
         assert ("ApiDocsFunction" in stack["Resources"]) == (values["ServeApiDocs"] == "true")
@@ -84,7 +95,9 @@ def test_each_method_requires_iam_exactly_as_its_parameter_says(deployed):
         for (path, method), operation in operations(stack).items():
             if method == "OPTIONS":
                 continue
-            setting = values["WriteAuthorization" if method in {"POST", "PUT", "PATCH", "DELETE"} else "ReadAuthorization"]
+            setting = values[
+                "WriteAuthorization" if method in {"POST", "PUT", "PATCH", "DELETE"} else "ReadAuthorization"
+            ]
             assert operation["security"] == [{setting: []}], (values, path, method)
 
 
@@ -115,10 +128,19 @@ def test_preflight_is_answered_for_every_path_without_auth_only_when_cors_is_on(
             assert headers["method.response.header.Access-Control-Allow-Origin"] == f"'{ORIGIN}'"
             allowed_methods = set(headers["method.response.header.Access-Control-Allow-Methods"].strip("'").split(","))
             assert {method for p, method in ops if p == path and method != "OPTIONS"} <= allowed_methods, path
-            allowed_headers = headers["method.response.header.Access-Control-Allow-Headers"].strip("'").lower().split(",")
+            allowed_headers = (
+                headers["method.response.header.Access-Control-Allow-Headers"].strip("'").lower().split(",")
+            )
             # What a browser sends to a SigV4-signed, conditional JSON API.
-            assert {"content-type", "if-match", "if-none-match", "authorization", "x-amz-date",
-                    "x-amz-security-token", "x-amz-content-sha256"} <= set(allowed_headers)
+            assert {
+                "content-type",
+                "if-match",
+                "if-none-match",
+                "authorization",
+                "x-amz-date",
+                "x-amz-security-token",
+                "x-amz-content-sha256",
+            } <= set(allowed_headers)
             assert int(headers["method.response.header.Access-Control-Max-Age"].strip("'")) > 0
 
 

@@ -51,26 +51,43 @@ def lambda_handler(event: dict, context) -> dict:
         course = json.loads(event["body"])
         key = (event.get("headers") or {}).get("Idempotency-Key")
         if key:
-            client.put_item(TableName=IDEMPOTENCY_TABLE, Item={"id": {"S": key}, "status": {"S": "INPROGRESS"}},
-                            ConditionExpression="attribute_not_exists(id)")
+            client.put_item(
+                TableName=IDEMPOTENCY_TABLE,
+                Item={"id": {"S": key}, "status": {"S": "INPROGRESS"}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
         now = _now()
         client.put_item(
             TableName=TABLE,
-            Item={"name": {"S": course["name"]}, "level": {"S": course["level"]}, "created_at": {"S": now},
-                  "updated_at": {"S": now}, "version": {"N": "1"}, "catalogue": {"S": CATALOGUE}},
+            Item={
+                "name": {"S": course["name"]},
+                "level": {"S": course["level"]},
+                "created_at": {"S": now},
+                "updated_at": {"S": now},
+                "version": {"N": "1"},
+                "catalogue": {"S": CATALOGUE},
+            },
             ConditionExpression="attribute_not_exists(#n)",
             ExpressionAttributeNames={"#n": "name"},
         )
         body = {"name": course["name"], "level": course["level"], "created_at": now, "updated_at": now}
         if key:
-            client.update_item(TableName=IDEMPOTENCY_TABLE, Key={"id": {"S": key}},
-                               UpdateExpression="SET #s = :s, #d = :d", ExpressionAttributeNames={"#s": "status", "#d": "data"},
-                               ExpressionAttributeValues={":s": {"S": "COMPLETED"}, ":d": {"S": json.dumps(body)}})
+            client.update_item(
+                TableName=IDEMPOTENCY_TABLE,
+                Key={"id": {"S": key}},
+                UpdateExpression="SET #s = :s, #d = :d",
+                ExpressionAttributeNames={"#s": "status", "#d": "data"},
+                ExpressionAttributeValues={":s": {"S": "COMPLETED"}, ":d": {"S": json.dumps(body)}},
+            )
         return _json(201, body)
     name = unquote(path.rsplit("/", 1)[1])
     if method == "DELETE":
-        client.delete_item(TableName=TABLE, Key={"name": {"S": name}}, ConditionExpression="attribute_exists(#n)",
-                           ExpressionAttributeNames={"#n": "name"})
+        client.delete_item(
+            TableName=TABLE,
+            Key={"name": {"S": name}},
+            ConditionExpression="attribute_exists(#n)",
+            ExpressionAttributeNames={"#n": "name"},
+        )
         return {"statusCode": 204, "headers": {}, "body": "", "isBase64Encoded": False}
     if method == "GET":
         item = client.get_item(TableName=TABLE, Key={"name": {"S": name}}, ConsistentRead=True)["Item"]
@@ -81,8 +98,11 @@ def lambda_handler(event: dict, context) -> dict:
             UpdateExpression="SET #l = :l, updated_at = :u ADD version :one",
             ConditionExpression="attribute_exists(#n)",
             ExpressionAttributeNames={"#n": "name", "#l": "level"},
-            ExpressionAttributeValues={":l": {"S": json.loads(event["body"])["level"]}, ":u": {"S": _now()},
-                                       ":one": {"N": "1"}},
+            ExpressionAttributeValues={
+                ":l": {"S": json.loads(event["body"])["level"]},
+                ":u": {"S": _now()},
+                ":one": {"N": "1"},
+            },
             ReturnValues="ALL_NEW",
         )["Attributes"]
     return _json(200, {k: v.get("S", v.get("N")) for k, v in item.items() if k != "version"})

@@ -59,8 +59,9 @@ def document():  # no return annotation: Powertools would validate the response 
 
 @app.get("/docs", include_in_schema=False)
 def swagger_ui():
-    return Response(200, content_type="text/html; charset=utf-8", body=PAGE,
-                    headers={"Content-Security-Policy": PAGE_POLICY})
+    return Response(
+        200, content_type="text/html; charset=utf-8", body=PAGE, headers={"Content-Security-Policy": PAGE_POLICY}
+    )
 
 
 @app.get("/docs/<asset>", include_in_schema=False)

@@ -37,7 +37,9 @@ def test_a_body_of_16_kib_of_multibyte_text_under_the_limit_is_read(server):
 
 def test_a_number_of_5000_digits_is_422_not_a_500(server):
     name = unique()
-    reply = server.request("POST", "/courses", '{{"name": "{}", "level": "beginner", "n": {}}}'.format(name, "9" * 5000))
+    reply = server.request(
+        "POST", "/courses", '{{"name": "{}", "level": "beginner", "n": {}}}'.format(name, "9" * 5000)
+    )
 
     assert reply.status == 422
     assert [item["type"] for item in reply.body["detail"]] == ["json_invalid"]

@@ -75,8 +75,18 @@ def test_missing_course_is_404_for_get_and_put_and_put_never_creates(server):
 
 @pytest.mark.parametrize(
     "body",
-    ["{not json", "", "[]", '"text"', "42", "null", {"name": "x"}, {"name": "x", "level": "expert"},
-     {"name": "x", "level": "beginner", "id": 1}, {"name": 5, "level": "beginner"}],
+    [
+        "{not json",
+        "",
+        "[]",
+        '"text"',
+        "42",
+        "null",
+        {"name": "x"},
+        {"name": "x", "level": "expert"},
+        {"name": "x", "level": "beginner", "id": 1},
+        {"name": 5, "level": "beginner"},
+    ],
 )
 def test_unacceptable_bodies_are_422_with_detail_and_write_nothing(server, body):
     reply = server.request("POST", "/courses", body)
@@ -89,7 +99,11 @@ def test_unacceptable_bodies_are_422_with_detail_and_write_nothing(server, body)
 def test_sixteen_parallel_creates_of_one_name_give_one_201_and_fifteen_409(server):
     name = unique("race")
     with ThreadPoolExecutor(max_workers=16) as pool:
-        statuses = list(pool.map(lambda _: server.request("POST", "/courses", {"name": name, "level": "beginner"}).status, range(16)))
+        statuses = list(
+            pool.map(
+                lambda _: server.request("POST", "/courses", {"name": name, "level": "beginner"}).status, range(16)
+            )
+        )
     assert sorted(statuses) == [201] + [409] * 15
 
 
@@ -98,7 +112,9 @@ def test_parallel_puts_with_the_same_if_match_give_exactly_one_200(server):
     etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
     levels = ["intermediate", "advanced"] * 6
     with ThreadPoolExecutor(max_workers=12) as pool:
-        replies = list(pool.map(lambda level: server.request("PUT", path_of(name), {"level": level}, {"If-Match": etag}), levels))
+        replies = list(
+            pool.map(lambda level: server.request("PUT", path_of(name), {"level": level}, {"If-Match": etag}), levels)
+        )
     assert sorted(r.status for r in replies) == [200] + [412] * 11
     winner = next(r for r in replies if r.status == 200)
     assert server.request("GET", path_of(name)).body == winner.body
@@ -121,8 +137,12 @@ def test_an_unreachable_dynamodb_gives_503_with_retry_after():
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     server = LocalServer({"DYNAMODB_ENDPOINT": closed, "TABLE_NAME": "courses-it", "DYNAMODB_MAX_RETRIES": "0"})
     try:
-        for method, path, body in [("GET", "/health", None), ("POST", "/courses", {"name": "x", "level": "beginner"}),
-                                   ("GET", path_of("x"), None), ("PUT", path_of("x"), {"level": "advanced"})]:
+        for method, path, body in [
+            ("GET", "/health", None),
+            ("POST", "/courses", {"name": "x", "level": "beginner"}),
+            ("GET", path_of("x"), None),
+            ("PUT", path_of("x"), {"level": "advanced"}),
+        ]:
             reply = server.request(method, path, body)
             assert reply.status == 503, (method, path)
             assert reply.headers["retry-after"].isdigit()

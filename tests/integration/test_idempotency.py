@@ -92,7 +92,9 @@ def test_a_record_past_its_24_hours_is_replaced_although_dynalite_has_no_ttl(ser
     assert keyed(server, first, key).status == 201
     [record_id] = records() - before
     records.client.update_item(
-        TableName=IDEMPOTENCY_TABLE, Key={"id": {"S": record_id}}, UpdateExpression="SET expiration = :past",
+        TableName=IDEMPOTENCY_TABLE,
+        Key={"id": {"S": record_id}},
+        UpdateExpression="SET expiration = :past",
         ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
     )
 

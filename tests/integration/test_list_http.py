@@ -50,7 +50,8 @@ def test_pages_list_every_course_once_in_code_point_order_with_and_without_level
         items = list_all(server, 2, level)
         assert {item["level"] for item in items} <= {level}
         assert [item["name"] for item in items if item["name"].startswith(run)] == sorted(
-            name for name, course in created.items() if course["level"] == level)
+            name for name, course in created.items() if course["level"] == level
+        )
 
 
 def test_while_others_write_every_course_that_existed_throughout_is_listed_once(server, dynalite):
@@ -111,8 +112,13 @@ def test_listed_at_once_after_its_create_returned_on_dynalite(server):
 
 
 def test_bad_parameters_are_422_naming_them_over_http(server):
-    for query, parameter in (("limit=0", "limit"), ("limit=x", "limit"), ("level=expert", "level"),
-                             ("cursor=garbage", "cursor"), ("cursor=" + "A" * 2000, "cursor")):
+    for query, parameter in (
+        ("limit=0", "limit"),
+        ("limit=x", "limit"),
+        ("level=expert", "level"),
+        ("cursor=garbage", "cursor"),
+        ("cursor=" + "A" * 2000, "cursor"),
+    ):
         reply = server.request("GET", "/courses?" + query)
         assert reply.status == 422, query
         assert [item["loc"] for item in reply.body["detail"]] == [["query", parameter]]

@@ -43,14 +43,23 @@ def test_a_short_load_gives_no_5xx_keeps_every_created_course_and_loses_no_updat
 
 def test_a_short_load_with_late_dynamodb_replies_applies_no_write_twice_and_loses_nothing(dynalite):
     with FaultProxy(dynalite.port, seed=8) as proxy:
-        server = LocalServer({
-            "DYNAMODB_ENDPOINT": proxy.endpoint, "TABLE_NAME": "courses-late-load",
-            "DYNAMODB_READ_TIMEOUT": str(FAULT_READ_TIMEOUT),
-        })
+        server = LocalServer(
+            {
+                "DYNAMODB_ENDPOINT": proxy.endpoint,
+                "TABLE_NAME": "courses-late-load",
+                "DYNAMODB_READ_TIMEOUT": str(FAULT_READ_TIMEOUT),
+            }
+        )
         try:
             proxy.hold_share(0.1, FAULT_HOLD)
-            report = run_load(server.port, clients=CLIENTS, duration=DURATION, max_requests=MAX_REQUESTS, seed=8,
-                              unavailable_allowed=True)
+            report = run_load(
+                server.port,
+                clients=CLIENTS,
+                duration=DURATION,
+                max_requests=MAX_REQUESTS,
+                seed=8,
+                unavailable_allowed=True,
+            )
         finally:
             proxy.clear()
             server.stop()
@@ -106,8 +115,12 @@ def listed(*names_levels) -> list[dict]:
 
 def test_the_listing_check_accepts_a_complete_listing():
     final = {"a": course(2, "advanced"), "b": course(1, "beginner")}
-    lists = {None: listed(("a", "advanced"), ("b", "beginner")), "advanced": listed(("a", "advanced")),
-             "beginner": listed(("b", "beginner")), "intermediate": []}
+    lists = {
+        None: listed(("a", "advanced"), ("b", "beginner")),
+        "advanced": listed(("a", "advanced")),
+        "beginner": listed(("b", "beginner")),
+        "intermediate": [],
+    }
     assert listing_problems(lists, final) == []
 
 
@@ -115,10 +128,17 @@ def test_the_listing_check_accepts_a_complete_listing():
     "lists",
     [
         {None: listed(("a", "advanced")), "advanced": listed(("a", "advanced"))},  # b missing
-        {None: listed(("a", "advanced"), ("a", "advanced"), ("b", "beginner")), "advanced": listed(("a", "advanced")),
-         "beginner": listed(("b", "beginner"))},  # a twice
-        {None: listed(("a", "advanced"), ("b", "beginner")), "advanced": listed(("a", "advanced")),
-         "beginner": listed(("b", "beginner")), "intermediate": listed(("a", "advanced"))},  # a in another level
+        {
+            None: listed(("a", "advanced"), ("a", "advanced"), ("b", "beginner")),
+            "advanced": listed(("a", "advanced")),
+            "beginner": listed(("b", "beginner")),
+        },  # a twice
+        {
+            None: listed(("a", "advanced"), ("b", "beginner")),
+            "advanced": listed(("a", "advanced")),
+            "beginner": listed(("b", "beginner")),
+            "intermediate": listed(("a", "advanced")),
+        },  # a in another level
         {None: listed(("a", "advanced"), ("b", "beginner")), "beginner": listed(("b", "beginner"))},  # a in no level
     ],
 )

@@ -11,15 +11,26 @@ from localdev.template import ROOT
 # No credentials anywhere in the usual chain (and no instance metadata lookup): the smoke check then
 # sends unsigned requests, as the local server needs.
 NO_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_ACCESS_KEY_ID": "",
+    "AWS_SECRET_ACCESS_KEY": "",
+    "AWS_SESSION_TOKEN": "",
+    "AWS_PROFILE": "",
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
 }
 
 
 def run_smoke(url: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in {**os.environ, **env}.items() if v != ""}
-    return subprocess.run([sys.executable, "-m", "localdev.smoke", url], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "localdev.smoke", url],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_smoke_passes_against_the_local_server_and_says_what_it_left(server):
@@ -29,8 +40,19 @@ def test_smoke_passes_against_the_local_server_and_says_what_it_left(server):
     lines = result.stdout.splitlines()
     assert "unsigned" in lines[0]
     checked = " ".join(lines)
-    for step in ("200 GET /health", "201 POST /courses", "200 PUT /courses/{name} If-Match", "412 PUT",
-                 "409 POST", "422 POST", "415 POST", "413 POST", "404 GET", "404 PUT", "412 DELETE"):
+    for step in (
+        "200 GET /health",
+        "201 POST /courses",
+        "200 PUT /courses/{name} If-Match",
+        "412 PUT",
+        "409 POST",
+        "422 POST",
+        "415 POST",
+        "413 POST",
+        "404 GET",
+        "404 PUT",
+        "412 DELETE",
+    ):
         assert step in checked, step
     assert "204 DELETE" in lines[-2] and "gone" in lines[-2]  # it leaves nothing behind
     assert lines[-1].startswith("smoke: passed")

@@ -12,13 +12,23 @@ def test_a_table_from_before_the_indexes_is_rebuilt_with_them_and_its_courses_li
     data = tmp_path / "data"
     with Dynalite(data_dir=data) as old:  # what an earlier version of `make run` left behind
         dynamodb = client(old.endpoint)
-        dynamodb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                              KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
-                              AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}])
+        dynamodb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+        )
         for name, level in (("Old B", "advanced"), ("Old A", "beginner")):
-            dynamodb.put_item(TableName=TABLE, Item={
-                "name": {"S": name}, "level": {"S": level}, "created_at": {"S": STAMP},
-                "updated_at": {"S": STAMP}, "version": {"N": "4"}})
+            dynamodb.put_item(
+                TableName=TABLE,
+                Item={
+                    "name": {"S": name},
+                    "level": {"S": level},
+                    "created_at": {"S": STAMP},
+                    "updated_at": {"S": STAMP},
+                    "version": {"N": "4"},
+                },
+            )
 
     server = LocalServer({"DYNAMODB_ENDPOINT": "", "TABLE_NAME": TABLE}, data_dir=data)
     try:

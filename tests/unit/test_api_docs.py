@@ -92,10 +92,13 @@ def test_the_page_loads_only_files_of_this_api_under_a_policy_that_allows_nothin
     assert "//" not in page.raw["body"]  # no other origin, no protocol-relative URL
 
 
-@pytest.mark.parametrize("asset, content_type", [
-    ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
-    ("swagger-ui.min.css", "text/css; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    "asset, content_type",
+    [
+        ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
+        ("swagger-ui.min.css", "text/css; charset=utf-8"),
+    ],
+)
 def test_swagger_ui_is_served_from_the_files_pinned_with_powertools(docs, asset, content_type):
     # Powertools ships Swagger UI inside its package, so requirements.lock's exact Powertools pins it,
     # and the layer that every function already has carries it.
@@ -132,8 +135,9 @@ def test_the_document_is_the_committed_one_and_names_no_internals(docs):
 
 
 def test_the_readme_names_the_swagger_ui_and_powertools_versions_the_lock_ships():
-    bundle = (resources.files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui"
-              / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    bundle = (
+        resources.files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui" / "swagger-ui-bundle.min.js"
+    ).read_text(encoding="utf-8")
     swagger_ui = re.search(r'PACKAGE_VERSION:"([0-9.]+)"', bundle)[1]
     powertools = re.search(r"^aws-lambda-powertools==([0-9.]+)", (ROOT / "requirements.lock").read_text(), re.M)[1]
     assert f"Swagger UI {swagger_ui} with Powertools {powertools}" in (ROOT / "README.md").read_text()

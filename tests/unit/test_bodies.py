@@ -191,7 +191,11 @@ def test_create_not_sent_as_json_is_415_and_writes_nothing(api, stored, content_
 @pytest.mark.parametrize("content_type", NOT_JSON)
 def test_update_not_sent_as_json_is_415_and_changes_nothing(api, physics, stored, content_type):
     reply = api(
-        "PUT", "/courses/{name}", "/courses/Physics", body='{"level": "advanced"}', headers={"Content-Type": content_type}
+        "PUT",
+        "/courses/{name}",
+        "/courses/Physics",
+        body='{"level": "advanced"}',
+        headers={"Content-Type": content_type},
     )
 
     assert reply.status == 415
@@ -262,8 +266,12 @@ def test_create_with_a_body_that_is_not_i_json_is_422_json_invalid_and_writes_no
 
 @pytest.mark.parametrize(
     "body",
-    [f'{{"level": {HUGE}}}', '{"level": NaN}', '{"level": "advanced", "level": "beginner"}',
-     '{"level": "advanced", "x": "\\udfff"}'],
+    [
+        f'{{"level": {HUGE}}}',
+        '{"level": NaN}',
+        '{"level": "advanced", "level": "beginner"}',
+        '{"level": "advanced", "x": "\\udfff"}',
+    ],
     ids=["5,000-digit level", "NaN level", "level twice", "lone surrogate"],
 )
 def test_update_with_a_body_that_is_not_i_json_is_422_and_changes_nothing(api, physics, stored, body):
@@ -276,8 +284,16 @@ def test_update_with_a_body_that_is_not_i_json_is_422_and_changes_nothing(api, p
 
 @pytest.mark.parametrize(
     "extra",
-    ["1" * 309, "-1.7976931348623157e308", "1e-400", "0.1", "-0", "12345678901234567890",
-     '"\\ud83d\\ude80"', '"\\ufffd"'],
+    [
+        "1" * 309,
+        "-1.7976931348623157e308",
+        "1e-400",
+        "0.1",
+        "-0",
+        "12345678901234567890",
+        '"\\ud83d\\ude80"',
+        '"\\ufffd"',
+    ],
 )
 def test_numbers_a_double_holds_and_paired_surrogates_parse_then_fail_as_an_extra_field(api, stored, extra):
     reply = api("POST", "/courses", body=f'{{"name": "Intro", "level": "beginner", "x": {extra}}}')
@@ -357,8 +373,12 @@ def test_the_limit_counts_the_decoded_bytes_of_a_base64_body(api, stored):
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"name": "caf\xe9", "level": "beginner"}', b'{"name": "\xed\xa0\x80", "level": "beginner"}', b"\xff\xfe{}",
-     '{"name": "Intro", "level": "beginner"}'.encode("utf-16")],
+    [
+        b'{"name": "caf\xe9", "level": "beginner"}',
+        b'{"name": "\xed\xa0\x80", "level": "beginner"}',
+        b"\xff\xfe{}",
+        '{"name": "Intro", "level": "beginner"}'.encode("utf-16"),
+    ],
     ids=["Latin-1 byte", "UTF-8-encoded surrogate", "bytes no UTF-8 has", "UTF-16"],
 )
 def test_a_base64_body_that_is_not_utf8_is_422_and_writes_nothing(api, stored, raw):
@@ -389,9 +409,10 @@ def test_a_body_without_a_content_type_is_read_as_json(api, stored, content_type
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.sampled_from(list('application/json; charset="UTF-8"\t ')), max_size=50) | st.sampled_from(
-    ["application/json", "Application/JSON;charset=UTF-8", 'application/json ; charset = "utf-8"']
-))
+@given(
+    st.text(st.sampled_from(list('application/json; charset="UTF-8"\t ')), max_size=50)
+    | st.sampled_from(["application/json", "Application/JSON;charset=UTF-8", 'application/json ; charset = "utf-8"'])
+)
 def test_the_shortcut_for_common_content_types_agrees_with_the_media_type_parser(content_type):
     """Usual Content-Types skip the email package's parser; what the shortcut accepts, it must too."""
     if request_checks._PLAIN_JSON.fullmatch(content_type.strip()):

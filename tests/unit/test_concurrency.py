@@ -94,8 +94,13 @@ def test_resolvers_in_one_process_share_the_request_being_resolved(table):
     first.app._resolve = paused_resolve
 
     def create(module, name: str) -> dict:
-        event = api_event("POST", "/courses", route=route, headers={"Content-Type": "application/json"},
-                          body=json.dumps({"name": name, "level": "beginner"}))
+        event = api_event(
+            "POST",
+            "/courses",
+            route=route,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"name": name, "level": "beginner"}),
+        )
         return module.lambda_handler(event, LambdaContext(function_name=route.function))
 
     replies = {}

@@ -35,7 +35,7 @@ def weak(etag: str) -> str:
         lambda etag: etag,
         weak,
         lambda etag: "*",
-        lambda etag: f' {etag} ',
+        lambda etag: f" {etag} ",
         lambda etag: f'"other", {etag}',
         lambda etag: f'W/"other",{weak(etag)}, "more"',
         lambda etag: f'"a,b", {etag}',  # a comma inside a quoted tag does not split it
@@ -75,8 +75,19 @@ def test_a_stale_etag_gets_the_course_as_it_is_now(create, put, get, conditional
         lambda etag: "garbage",
         lambda etag: '"' + "x" * 10_000 + '"',
     ],
-    ids=["unquoted", "unterminated", "quoted twice", "another tag", "w/", "W/ space", "empty", "**", "* in a list",
-         "garbage", "long"],
+    ids=[
+        "unquoted",
+        "unterminated",
+        "quoted twice",
+        "another tag",
+        "w/",
+        "W/ space",
+        "empty",
+        "**",
+        "* in a list",
+        "garbage",
+        "long",
+    ],
 )
 def test_any_other_if_none_match_is_200_as_without_it(create, get, conditional_get, header):
     created = create("Biology")

@@ -148,11 +148,14 @@ def test_a_taken_name_gives_409_and_leaves_the_stored_course_unchanged(create, a
     assert list(stored()) == ["Chemistry"]
 
 
-@pytest.mark.parametrize("created_at", [
-    "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/courses",  # the stage's own URL
-    "https://api.example.com/catalogue/courses",  # a custom domain with a base path
-    "http://127.0.0.1:3000/courses",  # make run
-])
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/v1/courses",  # the stage's own URL
+        "https://api.example.com/catalogue/courses",  # a custom domain with a base path
+        "http://127.0.0.1:3000/courses",  # make run
+    ],
+)
 def test_location_resolves_under_the_stage_or_base_path_the_create_was_sent_to(create, created_at):
     location = create("Chemistry").headers["location"]
 

@@ -32,9 +32,7 @@ def test_delete_with_the_current_etag_deletes(create, delete, get):
 
 
 @pytest.mark.parametrize("if_match", ['W/"1"', '"1", "2"', "garbage", '"99"'])
-def test_delete_with_a_stale_or_unmatchable_if_match_is_412_and_the_course_stays(
-    create, put, delete, stored, if_match
-):
+def test_delete_with_a_stale_or_unmatchable_if_match_is_412_and_the_course_stays(create, put, delete, stored, if_match):
     create("Chemistry")
     put("Chemistry", "advanced")  # the ETag of the create is stale now
     before = stored()

@@ -21,7 +21,10 @@ CASES = {
         ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}),
         ["UpdateItem"],
     ),
-    "update of a missing course": (("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}), ["UpdateItem"]),
+    "update of a missing course": (
+        ("PUT", "/courses/{name}", "/courses/Biology", {"level": "advanced"}),
+        ["UpdateItem"],
+    ),
     "update with a stale If-Match": (
         ("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": '"7"'}),
         ["UpdateItem", "GetItem"],

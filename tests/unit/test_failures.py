@@ -56,12 +56,16 @@ def test_dynamodb_throttling_or_unavailability_gives_503_with_retry_after(
 
 
 @pytest.mark.parametrize("make_error", TRANSIENT_ERRORS.values(), ids=TRANSIENT_ERRORS.keys())
-@pytest.mark.parametrize("request_args, expected", [
-    (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), 201),
-    (("GET", "/courses/{name}", "/courses/Chemistry"), 200),
-    (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}), 200),
-    (("GET", "/courses"), 200),
-], ids=["create", "get", "update with If-Match", "list"])
+@pytest.mark.parametrize(
+    "request_args, expected",
+    [
+        (("POST", "/courses", None, {"name": "Biology", "level": "beginner"}), 201),
+        (("GET", "/courses/{name}", "/courses/Chemistry"), 200),
+        (("PUT", "/courses/{name}", "/courses/Chemistry", {"level": "advanced"}, {"If-Match": FIRST_ETAG}), 200),
+        (("GET", "/courses"), 200),
+    ],
+    ids=["create", "get", "update with If-Match", "list"],
+)
 def test_the_same_request_succeeds_once_the_fault_clears(api, chemistry, dynamodb, request_args, expected, make_error):
     for operation in ("PutItem", "GetItem", "UpdateItem", "Query"):
         dynamodb.fail(operation, make_error(operation))

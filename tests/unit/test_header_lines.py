@@ -105,8 +105,13 @@ def invoke_raw(handlers, event):
 
 def test_an_event_with_only_single_value_headers_is_read_as_well(handlers, physics, get):
     """API Gateway REST sends both fields; a hand-made event may carry only ``headers``."""
-    event = api_event(*UPDATE[:1], "/courses/Physics", route=ROUTES[UPDATE], body='{"level": "advanced"}',
-                      headers={"Content-Type": "application/json", "If-Match": physics})
+    event = api_event(
+        *UPDATE[:1],
+        "/courses/Physics",
+        route=ROUTES[UPDATE],
+        body='{"level": "advanced"}',
+        headers={"Content-Type": "application/json", "If-Match": physics},
+    )
     event["multiValueHeaders"] = None
 
     reply = invoke_raw(handlers, event)
@@ -118,8 +123,13 @@ def test_an_event_with_only_single_value_headers_is_read_as_well(handlers, physi
 def test_multi_value_headers_win_over_the_single_value_field(handlers, physics, stored):
     """Where the two disagree, ``multiValueHeaders`` holds every line as received."""
     before = stored()
-    event = api_event(*UPDATE[:1], "/courses/Physics", route=ROUTES[UPDATE], body='{"level": "advanced"}',
-                      headers=[("Content-Type", "application/json"), ("If-Match", physics), ("If-Match", physics)])
+    event = api_event(
+        *UPDATE[:1],
+        "/courses/Physics",
+        route=ROUTES[UPDATE],
+        body='{"level": "advanced"}',
+        headers=[("Content-Type", "application/json"), ("If-Match", physics), ("If-Match", physics)],
+    )
     assert event["headers"]["If-Match"] == physics  # the last line only, as API Gateway sends it
 
     reply = invoke_raw(handlers, event)
@@ -138,8 +148,13 @@ def test_api_event_shapes_repeated_lines_as_api_gateway_does():
 def test_the_event_lambda_passes_in_is_left_as_it_came(handlers, physics):
     """The service reads the event and builds what Powertools reads beside it: the caller's event,
     headers included, is unchanged (Lambda may reuse it; a test or a wrapper may read it after)."""
-    event = api_event(*UPDATE[:1], "/courses/Physics", route=ROUTES[UPDATE], body='{"level": "advanced"}',
-                      headers=[("content-type", "Application/JSON"), ("If-Match", physics), ("If-Match", physics)])
+    event = api_event(
+        *UPDATE[:1],
+        "/courses/Physics",
+        route=ROUTES[UPDATE],
+        body='{"level": "advanced"}',
+        headers=[("content-type", "Application/JSON"), ("If-Match", physics), ("If-Match", physics)],
+    )
     before = copy.deepcopy(event)
 
     reply = invoke_raw(handlers, event)

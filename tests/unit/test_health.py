@@ -50,10 +50,16 @@ def test_health_loads_neither_pydantic_nor_the_event_handler():
         "import json, sys; from pathlib import Path; from localdev.runtime import load_handler; "
         "load_handler(Path(sys.argv[1]), sys.argv[2]); print(json.dumps(sorted(sys.modules)))"
     )
-    loaded = json.loads(subprocess.run(
-        [sys.executable, "-c", probe, str(route.code_uri), route.handler],
-        cwd=ROOT, env=os.environ, capture_output=True, text=True, check=True,
-    ).stdout)
+    loaded = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", probe, str(route.code_uri), route.handler],
+            cwd=ROOT,
+            env=os.environ,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
     assert {"pynamodb.models", "aws_lambda_powertools.logging.logger"} <= set(loaded)  # the handler loaded
     assert [module for module in loaded if module.split(".")[0] in {"pydantic", "pydantic_core"}] == []

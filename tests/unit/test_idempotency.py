@@ -47,7 +47,11 @@ def tables_called(dynamodb) -> list[tuple[str, str]]:
 
 def same_response(reply, first) -> bool:
     return (reply.status, reply.body, reply.headers["location"], reply.headers["etag"]) == (
-        first.status, first.body, first.headers["location"], first.headers["etag"])
+        first.status,
+        first.body,
+        first.headers["location"],
+        first.headers["etag"],
+    )
 
 
 # The contract
@@ -83,7 +87,8 @@ def test_bodies_are_compared_as_validated_so_a_name_with_surrounding_spaces_is_t
 
 
 @pytest.mark.parametrize(
-    "other", [{"name": "Chemistry", "level": "advanced"}, {"name": "Biology", "level": "beginner"}],
+    "other",
+    [{"name": "Chemistry", "level": "advanced"}, {"name": "Biology", "level": "beginner"}],
     ids=["another level", "another name"],
 )
 def test_the_same_key_with_another_body_is_422_naming_the_header_and_writes_nothing(
@@ -110,8 +115,18 @@ def test_a_key_first_used_for_a_body_that_was_refused_is_free_for_another_body(k
 @pytest.mark.parametrize(
     "key",
     ["", " ", "a b", " padded", "x" * 256, "caf\u00e9", "tab\there", "\x7f", "\u200bzero-width", "newline\n"],
-    ids=["empty", "a space", "inner space", "leading space", "256 characters", "non-ASCII", "tab", "DEL",
-         "zero-width space", "trailing newline"],
+    ids=[
+        "empty",
+        "a space",
+        "inner space",
+        "leading space",
+        "256 characters",
+        "non-ASCII",
+        "tab",
+        "DEL",
+        "zero-width space",
+        "trailing newline",
+    ],
 )
 def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_422_naming_the_header(api, table, stored, key):
     reply = api("POST", "/courses", body=CHEMISTRY, headers={"Idempotency-Key": key})
@@ -122,7 +137,8 @@ def test_a_key_that_is_not_1_to_255_visible_ascii_characters_is_422_naming_the_h
 
 
 @pytest.mark.parametrize(
-    "key", ["a", "x" * 255, string.punctuation, KEY, '"quoted"'],
+    "key",
+    ["a", "x" * 255, string.punctuation, KEY, '"quoted"'],
     ids=["1 character", "255 characters", "punctuation", "a UUID", "quotes are characters too"],
 )
 def test_any_1_to_255_visible_ascii_characters_are_a_key(keyed, key):
@@ -142,8 +158,13 @@ def test_the_header_name_is_case_insensitive(api, keyed):
 
 def test_two_idempotency_key_lines_are_422(handlers, table, stored):
     route = ROUTES[("POST", "/courses")]
-    event = api_event("POST", "/courses", route=route, body=json.dumps(CHEMISTRY),
-                      headers={"Content-Type": "application/json", "Idempotency-Key": "b"})
+    event = api_event(
+        "POST",
+        "/courses",
+        route=route,
+        body=json.dumps(CHEMISTRY),
+        headers={"Content-Type": "application/json", "Idempotency-Key": "b"},
+    )
     event["multiValueHeaders"]["Idempotency-Key"] = ["a", "b"]
 
     reply = handlers[route.function](event, LambdaContext(function_name=route.function))
@@ -194,7 +215,9 @@ def test_a_keyed_create_of_an_existing_name_is_409_in_four_calls(keyed, create, 
     # The refused course may be this request's own (an earlier attempt's): one read tells. The
     # record is then deleted: only 201s are remembered.
     assert tables_called(dynamodb) == [
-        ("PutItem", IDEMPOTENCY_TABLE_NAME), ("PutItem", TABLE_NAME), ("GetItem", TABLE_NAME),
+        ("PutItem", IDEMPOTENCY_TABLE_NAME),
+        ("PutItem", TABLE_NAME),
+        ("GetItem", TABLE_NAME),
         ("DeleteItem", IDEMPOTENCY_TABLE_NAME),
     ]
     assert idempotency_records() == {}
@@ -347,7 +370,9 @@ def test_a_lost_reply_to_the_course_put_is_recognised_by_its_write_token(keyed, 
     assert first.status == 201, first.body
     assert stored()["Chemistry"]["version"] == 1
     assert tables_called(dynamodb) == [
-        ("PutItem", IDEMPOTENCY_TABLE_NAME), ("PutItem", TABLE_NAME), ("GetItem", TABLE_NAME),
+        ("PutItem", IDEMPOTENCY_TABLE_NAME),
+        ("PutItem", TABLE_NAME),
+        ("GetItem", TABLE_NAME),
         ("UpdateItem", IDEMPOTENCY_TABLE_NAME),
     ]
     assert same_response(keyed(), first)
@@ -373,7 +398,10 @@ def test_after_a_503_whose_create_was_applied_a_retry_with_the_key_answers_201_w
     # Powertools deleted its record when the first attempt failed, so the retry creates again; its
     # write token (derived from the key and the body) recognises the course: one read more.
     assert tables_called(dynamodb)[:3] == [
-        ("PutItem", IDEMPOTENCY_TABLE_NAME), ("PutItem", TABLE_NAME), ("GetItem", TABLE_NAME)]
+        ("PutItem", IDEMPOTENCY_TABLE_NAME),
+        ("PutItem", TABLE_NAME),
+        ("GetItem", TABLE_NAME),
+    ]
 
 
 def test_after_a_503_a_retry_with_the_key_is_409_if_the_course_was_written_since(keyed, late_replies, put, stored):
@@ -388,9 +416,7 @@ def test_after_a_503_a_retry_with_the_key_is_409_if_the_course_was_written_since
     assert stored()["Chemistry"]["level"] == "advanced"
 
 
-def test_a_lost_reply_to_the_records_completion_still_answers_201_and_retries_replay_it(
-    keyed, late_replies, stored
-):
+def test_a_lost_reply_to_the_records_completion_still_answers_201_and_retries_replay_it(keyed, late_replies, stored):
     late_replies.lose("UpdateItem", replies=99, table=IDEMPOTENCY_TABLE_NAME)
 
     first = keyed()
@@ -415,8 +441,12 @@ def test_when_the_record_cannot_be_completed_the_key_is_busy_until_its_in_progre
 
     # The record stays in progress until the Lambda's remaining time when it was written has passed.
     [record_id] = idempotency_records()
-    table.update_item(TableName=IDEMPOTENCY_TABLE_NAME, Key={"id": {"S": record_id}},
-                      UpdateExpression="SET in_progress_expiration = :past", ExpressionAttributeValues={":past": {"N": "0"}})
+    table.update_item(
+        TableName=IDEMPOTENCY_TABLE_NAME,
+        Key={"id": {"S": record_id}},
+        UpdateExpression="SET in_progress_expiration = :past",
+        ExpressionAttributeValues={":past": {"N": "0"}},
+    )
 
     again = keyed()
     assert again.status == 201, again.body

@@ -289,8 +289,10 @@ def test_a_cursor_works_only_with_the_level_it_was_issued_for(issued, listing, i
         assert_422_at(reply, "cursor")
 
 
-@pytest.mark.parametrize("query, parameter", [("limit=5&limit=5", "limit"), ("level=beginner&level=beginner", "level"),
-                                              ("cursor=a&cursor=a", "cursor")])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [("limit=5&limit=5", "limit"), ("level=beginner&level=beginner", "level"), ("cursor=a&cursor=a", "cursor")],
+)
 def test_a_parameter_given_twice_is_422(table, api, dynamodb, query, parameter):
     assert_422_at(api("GET", "/courses", "/courses?" + query), parameter)
     assert dynamodb.operations == []
@@ -312,10 +314,20 @@ def test_every_bad_parameter_is_named(table, listing):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cursor=st.one_of(st.text(max_size=300), st.binary(max_size=300).map(b64),
-                        st.builds(forged, st.dictionaries(st.sampled_from(["v", "after", "level", "x"]),
-                                                          st.one_of(st.none(), st.integers(), st.text(max_size=5),
-                                                                    st.sampled_from(LEVELS)), max_size=4))))
+@given(
+    cursor=st.one_of(
+        st.text(max_size=300),
+        st.binary(max_size=300).map(b64),
+        st.builds(
+            forged,
+            st.dictionaries(
+                st.sampled_from(["v", "after", "level", "x"]),
+                st.one_of(st.none(), st.integers(), st.text(max_size=5), st.sampled_from(LEVELS)),
+                max_size=4,
+            ),
+        ),
+    )
+)
 def test_any_cursor_is_a_page_or_a_422_never_a_5xx(issued, listing, cursor):
     reply = listing(cursor=cursor)
 

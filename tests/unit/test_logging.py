@@ -12,12 +12,14 @@ from unit_support import ROUTES
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
 # A cursor holds a course name (base64 is no secret): it stays out of the logs like the name itself.
-CURSOR = base64.urlsafe_b64encode(
-    json.dumps({"v": 1, "after": SECRET_NAME, "level": "beginner"}, separators=(",", ":")).encode()
-).decode().rstrip("=")
+CURSOR = (
+    base64.urlsafe_b64encode(
+        json.dumps({"v": 1, "after": SECRET_NAME, "level": "beginner"}, separators=(",", ":")).encode()
+    )
+    .decode()
+    .rstrip("=")
+)
 CREDENTIAL = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/execute-api/aws4_request, Signature=feedface"
-
-
 
 
 @pytest.mark.parametrize(

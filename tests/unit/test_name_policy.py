@@ -146,7 +146,7 @@ def test_names_that_hide_or_cannot_be_a_path_segment_are_422_and_write_nothing(a
 @pytest.mark.parametrize("name", REFUSED_NAMES.values(), ids=REFUSED_NAMES.keys())
 def test_the_same_names_in_a_path_name_no_course(get, put, table, stored, name):
     with pytest.raises(CourseNotFound):
-        course_name_from_path(course_path(name)[len("/courses/"):])
+        course_name_from_path(course_path(name)[len("/courses/") :])
     assert get(name).status == 404
     assert put(name, "advanced").status == 404
     assert stored() == {}

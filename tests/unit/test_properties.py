@@ -47,10 +47,23 @@ WHITESPACE = (
 
 # Default_Ignorable_Code_Point, as Unicode's DerivedCoreProperties.txt lists it (15.1).
 DEFAULT_IGNORABLE_RANGES = [
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
-    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
 ]
 REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
@@ -89,11 +102,46 @@ def expected_create(body) -> tuple[str, str] | None:
 # --- strategies: any JSON value, biased towards the interesting ones ----------------------------
 
 INTERESTING_CHARS = st.sampled_from(
-    list(WHITESPACE) + ["/", "\x00", "\x1f", "\x1c", "\x7f", "\x80", "\x9f", "\u200b", "\ufeff", "\u180e",
-                        "%", "+", "\\", '"', "é", "日", "\U0001f600", "a", "b", "Z", "0",
-                        # the name policy: dots, combining marks, what NFC composes, invisible letters
-                        ".", "e", "\u0301", "\u0308", "\u212b", "\u1100", "\u1161", "\ufe0f", "\u3164",
-                        "\u200d", "\u202e", "\ue000", "\u0378", "\ufdd0", "\U000e0041"]
+    list(WHITESPACE)
+    + [
+        "/",
+        "\x00",
+        "\x1f",
+        "\x1c",
+        "\x7f",
+        "\x80",
+        "\x9f",
+        "\u200b",
+        "\ufeff",
+        "\u180e",
+        "%",
+        "+",
+        "\\",
+        '"',
+        "é",
+        "日",
+        "\U0001f600",
+        "a",
+        "b",
+        "Z",
+        "0",
+        # the name policy: dots, combining marks, what NFC composes, invisible letters
+        ".",
+        "e",
+        "\u0301",
+        "\u0308",
+        "\u212b",
+        "\u1100",
+        "\u1161",
+        "\ufe0f",
+        "\u3164",
+        "\u200d",
+        "\u202e",
+        "\ue000",
+        "\u0378",
+        "\ufdd0",
+        "\U000e0041",
+    ]
 )
 ANY_CHAR = st.characters()  # all of Unicode, lone surrogates included (JSON can carry "\ud800")
 strings = st.one_of(
@@ -138,21 +186,32 @@ def body_with(**fields):
 
 padded_valid_names = st.builds(
     lambda left, name, right: left + name + right,
-    st.text(st.sampled_from(WHITESPACE), max_size=2), valid_names, st.text(st.sampled_from(WHITESPACE), max_size=2),
+    st.text(st.sampled_from(WHITESPACE), max_size=2),
+    valid_names,
+    st.text(st.sampled_from(WHITESPACE), max_size=2),
 )
 create_bodies = st.one_of(
     st.builds(lambda name, level: {"name": name, "level": level}, padded_valid_names, st.sampled_from(LEVELS)),
     st.builds(lambda name, level: {"name": name, "level": level}, names, levels),
     # A field missing, or one too many.
     st.builds(body_with, name=st.one_of(st.just(MISSING), names), level=st.one_of(st.just(MISSING), levels)),
-    st.builds(lambda name, level, key, extra: {"name": name, "level": level, key: extra},
-              names, levels, st.sampled_from(["id", "version", "created_at", "Name", ""]), json_values),
+    st.builds(
+        lambda name, level, key, extra: {"name": name, "level": level, key: extra},
+        names,
+        levels,
+        st.sampled_from(["id", "version", "created_at", "Name", ""]),
+        json_values,
+    ),
     json_values,  # not an object at all, or any object
 )
 update_bodies = st.one_of(
     st.builds(lambda level: {"level": level}, levels),
-    st.builds(lambda level, key, extra: {"level": level, key: extra},
-              levels, st.sampled_from(["name", "version", "updated_at"]), json_values),
+    st.builds(
+        lambda level, key, extra: {"level": level, key: extra},
+        levels,
+        st.sampled_from(["name", "version", "updated_at"]),
+        json_values,
+    ),
     json_values,
 )
 
@@ -284,8 +343,13 @@ def test_update_handler_gives_200_with_the_new_level_or_422_and_changes_nothing(
     with fresh_table(table):
         created = invoke("POST", "/courses", body={"name": name, "level": "beginner"})
         assert created.status == 201, created.body
-        reply = invoke("PUT", "/courses/{name}", path_of(name), body=json.dumps(body),
-                       headers={"If-Match": created.headers["etag"]})
+        reply = invoke(
+            "PUT",
+            "/courses/{name}",
+            path_of(name),
+            body=json.dumps(body),
+            headers={"If-Match": created.headers["etag"]},
+        )
         assert reply.status != 500, reply.body
         read = invoke("GET", "/courses/{name}", path_of(name))
         valid = isinstance(body, dict) and set(body) == {"level"} and expected_level(body["level"]) is not None
@@ -311,8 +375,30 @@ def test_the_oracle_rejects_levels_the_contract_rejects(value):
 
 @pytest.mark.parametrize(
     "value",
-    [None, True, 1, "", " \t\u3000", "a/b", "\x1fx", "x\x00", "x\x85y", "\ud800", "x" * 101, ["x"],
-     ".", " .. ", "\u0301x", "x\u200bx", "x\ufe0f", "\u3164", "x\ue000", "x\u0378", "x\u2028y", "x\U000e0041"],
+    [
+        None,
+        True,
+        1,
+        "",
+        " \t\u3000",
+        "a/b",
+        "\x1fx",
+        "x\x00",
+        "x\x85y",
+        "\ud800",
+        "x" * 101,
+        ["x"],
+        ".",
+        " .. ",
+        "\u0301x",
+        "x\u200bx",
+        "x\ufe0f",
+        "\u3164",
+        "x\ue000",
+        "x\u0378",
+        "x\u2028y",
+        "x\U000e0041",
+    ],
 )
 def test_the_oracle_rejects_names_the_contract_rejects(value):
     assert expected_create({"name": value, "level": "beginner"}) is None
@@ -326,15 +412,44 @@ def test_the_oracle_rejects_names_the_contract_rejects(value):
 # Text that looks like JSON around numbers, constants, escapes and nesting: where Python's parser
 # raises something other than a JSON error, or accepts what is not I-JSON.
 JSON_PIECES = st.sampled_from(
-    ['{"name": ', '"level": ', '"beginner"', "}", "{", "[", "]", ",", ":", '"', "\\u", "d800", "dc00", "ffff",
-     "NaN", "Infinity", "-", "1e", "999", "9" * 400, "0", ".5", "E+", "true", "null", " ", "\ufeff"]
+    [
+        '{"name": ',
+        '"level": ',
+        '"beginner"',
+        "}",
+        "{",
+        "[",
+        "]",
+        ",",
+        ":",
+        '"',
+        "\\u",
+        "d800",
+        "dc00",
+        "ffff",
+        "NaN",
+        "Infinity",
+        "-",
+        "1e",
+        "999",
+        "9" * 400,
+        "0",
+        ".5",
+        "E+",
+        "true",
+        "null",
+        " ",
+        "\ufeff",
+    ]
 )
 body_texts = st.one_of(
     st.text(max_size=60),
     st.lists(JSON_PIECES, max_size=12).map("".join),
-    st.builds(lambda digits, exponent: f'{{"name": "x", "level": "beginner", "n": {digits}{exponent}}}',
-              st.text("0123456789", min_size=1, max_size=5000),
-              st.sampled_from(["", "e308", "e309", "e-999", ".5e400"])),
+    st.builds(
+        lambda digits, exponent: f'{{"name": "x", "level": "beginner", "n": {digits}{exponent}}}',
+        st.text("0123456789", min_size=1, max_size=5000),
+        st.sampled_from(["", "e308", "e309", "e-999", ".5e400"]),
+    ),
 )
 
 

@@ -109,10 +109,14 @@ def test_when_another_write_lands_between_the_attempts_the_outcome_is_unknown_50
         assert stored()["Chemistry"]["level"] == "advanced"
 
 
-@pytest.mark.parametrize("request_args", [
-    ("POST", "/courses", None, CHEMISTRY),
-    ("PUT", "/courses/{name}", course_path("Biology"), {"level": "advanced"}),
-], ids=["create", "update"])
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        ("POST", "/courses", None, CHEMISTRY),
+        ("PUT", "/courses/{name}", course_path("Biology"), {"level": "advanced"}),
+    ],
+    ids=["create", "update"],
+)
 def test_when_every_reply_is_lost_the_answer_is_503_and_says_the_write_may_have_been_applied(
     api, create, late_replies, request_args
 ):

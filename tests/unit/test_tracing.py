@@ -64,8 +64,9 @@ def traces() -> dict[str, str]:
         "TABLE_NAME": "courses-traced",
     }
     try:
-        result = subprocess.run([sys.executable, "-c", INSTANCES, *settings], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=180)
+        result = subprocess.run(
+            [sys.executable, "-c", INSTANCES, *settings], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         documents = []
         for _ in range(10_000):  # bounded: stops at the first quiet half second

@@ -26,7 +26,16 @@ LEVELS = ("beginner", "intermediate", "advanced")
 
 # What no response may ever contain (compared case-insensitively): stack traces, library names,
 # the table's name, AWS identifiers.
-FORBIDDEN_IN_RESPONSES = ("Traceback", "pynamodb", "botocore", "boto3", "pydantic", TABLE_NAME, "arn:aws", "write_token")
+FORBIDDEN_IN_RESPONSES = (
+    "Traceback",
+    "pynamodb",
+    "botocore",
+    "boto3",
+    "pydantic",
+    TABLE_NAME,
+    "arn:aws",
+    "write_token",
+)
 
 # Injected DynamoDB errors carry internals in their text, so a response that leaks them is caught.
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE_NAME}"

@@ -56,7 +56,8 @@ def start_after(cursor: str | None, level: str | None) -> str | None:
     if not (
         isinstance(payload, dict)
         and payload.keys() == {"v", "after", "level"}
-        and type(payload["v"]) is int and payload["v"] == VERSION
+        and type(payload["v"]) is int
+        and payload["v"] == VERSION
         and is_course_name(payload["after"])
         and payload["level"] == level
         and cursor_for(payload["after"], level) == cursor  # byte for byte what was issued
