@@ -50,11 +50,8 @@ def _repository_actions() -> dict[str, set[str]]:
     calls: dict[str, set[str]] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            names = {
-                c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
-                for c in ast.walk(node)
-                if isinstance(c, ast.Call) and isinstance(c.func, (ast.Attribute, ast.Name))
-            }
+            # The module's own functions are called by plain name; ``x.get(...)`` is never one of them.
+            names = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
             model_calls = {_pynamodb_call(c) for c in ast.walk(node) if isinstance(c, ast.Call)}
             direct[node.name] = {PYNAMODB_CALL_TO_ACTION[n] for n in model_calls if n in PYNAMODB_CALL_TO_ACTION}
             calls[node.name] = names

@@ -23,11 +23,11 @@ def create(new: CourseCreate, write_token: str | None = None) -> Course:
     an attempt recognises the course an earlier one created as its own.
     """
     now = _now()
-    return repository.insert(Course(new.name, level=new.level, created_at=now, updated_at=now), write_token)
+    return repository.create(Course(new.name, level=new.level, created_at=now, updated_at=now), write_token)
 
 
 def get(name: str) -> Course:
-    return repository.find(name)
+    return repository.get(name)
 
 
 def change_level(name: str, change: CourseUpdate, expected: Revision | None = None) -> Course:
@@ -36,20 +36,20 @@ def change_level(name: str, change: CourseUpdate, expected: Revision | None = No
     ``expected`` (from If-Match) makes the change conditional: CourseChanged if the course was
     written (or deleted and created again) since.
     """
-    return repository.set_level(name, change.level, _now(), expected)
+    return repository.change_level(name, change.level, _now(), expected)
 
 
 def delete(name: str, expected: Revision | None = None) -> None:
     """Deletes a course; CourseNotFound if there is none, CourseChanged if ``expected`` (from
     If-Match) is not the stored revision."""
-    repository.remove(name, expected, _now())
+    repository.delete(name, expected, _now())
 
 
 def check_store() -> None:
     """Raises StoreUnavailable unless the table answers."""
-    repository.ping()
+    repository.check_store()
 
 
 def list_page(level: str | None, after: str | None, limit: int) -> repository.Page:
     """Up to ``limit`` courses (of ``level``, if given) in name order, after the name ``after``."""
-    return repository.find_page(level, after, limit)
+    return repository.list_page(level, after, limit)

@@ -10,7 +10,7 @@ A keyed create costs three DynamoDB calls (record in progress, course, record co
 (two on dynalite, which does not return the refused record: Powertools then reads it). Under late
 replies each caller still gets the outcome of its own request:
 - the record's PutItem retried by botocore meets its own first attempt: _RecordStore recognises it;
-- the course's PutItem retried: repository.insert recognises the write token (one read);
+- the course's PutItem retried: repository.create recognises the write token (one read);
 - a first attempt that answered 503 may have created the course, and its record is gone: the write
   token of a keyed create is derived from the key and the body, so the retry recognises the course as
   its own (one read) and answers 201, as long as nothing wrote the course since (README, Decisions);

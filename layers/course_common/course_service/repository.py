@@ -122,7 +122,7 @@ def _written_by(course: Course | None, token: str | None) -> bool:
     return course is not None and token is not None and course.write_token == token
 
 
-def insert(course: Course, write_token: str | None = None) -> Course:
+def create(course: Course, write_token: str | None = None) -> Course:
     """Stores a new course; one conditional PutItem, so two creates of one name cannot both win.
 
     If botocore had to retry, a refused condition may be this create's own earlier attempt: one
@@ -147,7 +147,7 @@ def insert(course: Course, write_token: str | None = None) -> Course:
     return course
 
 
-def find(name: str) -> Course:
+def get(name: str) -> Course:
     """One strongly consistent GetItem: a course is readable as soon as its create returned."""
     try:
         return Course.get(name, consistent_read=True)
@@ -162,7 +162,7 @@ def _is_revision(expected: Revision) -> Condition:
     return Course.created_at == expected.created_at
 
 
-def set_level(name: str, level: str, updated_at: datetime, expected: Revision | None) -> Course:
+def change_level(name: str, level: str, updated_at: datetime, expected: Revision | None) -> Course:
     """One conditional UpdateItem, no read first. Returns the course as stored after the write.
 
     With ``expected`` the write happens only if the stored course is still that revision;
@@ -199,7 +199,7 @@ def set_level(name: str, level: str, updated_at: datetime, expected: Revision | 
     return course
 
 
-def remove(name: str, expected: Revision | None, began_at: datetime) -> None:
+def delete(name: str, expected: Revision | None, began_at: datetime) -> None:
     """One conditional DeleteItem: the course must exist (and, with ``expected``, still be that
     revision). A retried delete that finds nothing cannot know whose delete removed it:
     WriteOutcomeUnknown. ``began_at``: when the request began, to judge what a read finds."""
@@ -217,7 +217,7 @@ def remove(name: str, expected: Revision | None, began_at: datetime) -> None:
         raise (CourseNotFound if stored is None else CourseChanged)() from None
 
 
-def ping() -> None:
+def check_store() -> None:
     """Raises StoreUnavailable unless the table answers (one DescribeTable)."""
     try:
         Course.describe_table()
@@ -234,7 +234,7 @@ class Page:
     more: bool
 
 
-def find_page(level: str | None, after: str | None, limit: int) -> Page:
+def list_page(level: str | None, after: str | None, limit: int) -> Page:
     """One Query on an index, in name order: the first ``limit`` courses named after ``after`` (all
     courses, or those of ``level``). Eventually consistent: indexes cannot be read strongly.
 
