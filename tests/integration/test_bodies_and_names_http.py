@@ -3,17 +3,11 @@ what a client sends as bytes on the wire."""
 
 import json
 import uuid
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 import pytest
 
-
-def unique(prefix: str = "course") -> str:
-    return f"{prefix} {uuid.uuid4().hex[:8]}"
-
-
-def path_of(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
+from tests.integration.http_support import path_of, unique
 
 
 def test_a_body_over_16_kib_in_utf8_bytes_is_413_though_it_has_fewer_characters(server):

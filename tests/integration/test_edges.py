@@ -2,13 +2,13 @@
 Gateway's limits, refuse before any function runs. Always JSON, and the server keeps serving."""
 
 import socket
-import uuid
 from http.client import HTTPResponse
 from urllib.parse import quote
 
 import pytest
 
 from localdev.local_server import HttpReply, LocalServer
+from tests.integration.http_support import unique
 
 MB = 1024 * 1024
 
@@ -30,10 +30,6 @@ def send_raw(server, raw: bytes, then: bytes | None = None) -> HttpReply:
 
 def head(request_line: str, *headers: str) -> bytes:
     return "\r\n".join((request_line, "Host: 127.0.0.1", *headers, "", "")).encode("latin-1")
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix} {uuid.uuid4().hex[:8]}"
 
 
 HEALTH, CREATE = "GET /health HTTP/1.1", "POST /courses HTTP/1.1"

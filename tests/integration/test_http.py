@@ -1,6 +1,5 @@
 """The contract, over HTTP, through the local server against dynalite."""
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urljoin
 
@@ -9,16 +8,9 @@ import pytest
 from localdev.dynamodb import free_port
 from localdev.local_server import LocalServer
 from localdev.template import ROOT
+from tests.integration.http_support import path_of, unique
 
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
-
-
-def unique(prefix: str = "course") -> str:
-    return f"{prefix} {uuid.uuid4().hex[:8]}"
-
-
-def path_of(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
 
 
 def test_create_read_update_lifecycle(server):

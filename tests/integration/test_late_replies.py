@@ -4,13 +4,13 @@ still gets the outcome of its own request (tests/unit/test_retried_writes.py: th
 """
 
 import uuid
-from urllib.parse import quote
 
 import pytest
 
 from localdev.dynamodb import client
 from localdev.fault_proxy import FaultProxy
 from localdev.local_server import LocalServer
+from tests.integration.http_support import path_of
 
 TABLE = "courses-late"
 READ_TIMEOUT = 0.5  # the service's DynamoDB read timeout here; a held reply comes after it
@@ -41,10 +41,6 @@ def course(slow_server, proxy):
     name = f"late {uuid.uuid4().hex[:8]}"
     assert slow_server.request("POST", "/courses", {"name": name, "level": "beginner"}).status == 201
     return name
-
-
-def path_of(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
 
 
 @pytest.fixture

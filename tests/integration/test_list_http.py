@@ -3,19 +3,16 @@ global secondary indexes, real Query pages, concurrent writers."""
 
 import threading
 import uuid
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from localdev.dynamodb import client
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
 from course_service.paging import cursor_for  # noqa: E402  (the service's own codec: see test_listed_at_once)
+from tests.integration.http_support import path_of  # noqa: E402
 
 LEVELS = ("beginner", "intermediate", "advanced")
-
-
-def path_of(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
 
 
 def list_all(server, limit: int, level: str | None = None, between_pages=lambda: None) -> list[dict]:
