@@ -105,7 +105,7 @@ lock: $(PIP_COMPILE) ## Resolve pyproject.toml into requirements.lock and requir
 	$(MAKE) requirements
 
 # The layer's pins: the main lock's, without hashes (sam build's pip fetches the arm64 files).
-# tests/test_dependencies.py checks they agree.
+# tests/infrastructure/test_dependencies.py checks they agree.
 requirements:
 	grep -E '^[A-Za-z0-9]' $(MAIN_LOCK) | sed 's/ *\\$$//' > layers/course_common/requirements.txt
 

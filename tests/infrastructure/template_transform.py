@@ -5,7 +5,7 @@ what is known before deployment; this template relies on it for ``Fn::If`` (SAM 
 intrinsic function in ``Auth`` or ``Cors``), so that step is done here: each condition is evaluated
 for the parameters, each ``Fn::If`` replaced by its branch, ``AWS::NoValue`` removed. Then
 ``AWS::Serverless-2016-10-31`` is SAM's own translator (``samtranslator``, run by the SAM CLI's
-Python through tests/sam_translate.py), with local code paths replaced by S3 URIs as ``sam package``
+Python through tests/infrastructure/sam_translate.py), with local code paths replaced by S3 URIs as ``sam package``
 does. Last, resources whose ``Condition`` is false are dropped: what remains is what gets created.
 """
 

@@ -1,5 +1,5 @@
 """template.yaml as it deploys: transformed by AWS::LanguageExtensions and SAM for every combination
-of the parameters that changes its shape (tests/template_transform.py), then checked resource by resource.
+of the parameters that changes its shape (tests/infrastructure/template_transform.py), then checked resource by resource.
 
 The source YAML can look right and still fail at deploy (SAM refuses ``Cors.ExposeHeaders``) or
 deploy something else than it says (SAM puts the default IAM authorizer on CORS preflights unless told

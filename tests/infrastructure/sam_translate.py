@@ -1,6 +1,6 @@
 """Runs SAM's translator on templates read from stdin, as the AWS::Serverless transform would.
 
-Run by the SAM CLI's Python (its environment holds ``samtranslator``); tests/template_transform.py
+Run by the SAM CLI's Python (its environment holds ``samtranslator``); tests/infrastructure/template_transform.py
 calls it. Input: a JSON list of {"template", "parameters"}; output: a JSON list of {"template"} or
 {"error"} (the transform's own messages), in the same order.
 """
