@@ -5,6 +5,7 @@ Standard library only: it must run before anything is installed.
 
 import glob
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,12 @@ def _version(command: list[str]) -> str | None:
         return None
     text = (out.stdout or out.stderr).strip().splitlines()
     return text[0] if out.returncode == 0 and text else None
+
+
+def host_architecture() -> str:
+    """This machine's CPU as Lambda names it: the template's Architecture that runs here natively."""
+    machine = platform.machine().lower()
+    return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
 
 
 def _runtime_python() -> str | None:
