@@ -2,6 +2,7 @@
 function's handler, in order against one moto table, with the status it must give."""
 
 import json
+import re
 from urllib.parse import quote, unquote
 
 import pytest
@@ -60,6 +61,12 @@ def test_every_event_file_has_its_function_and_status_in_the_table():
 
     assert on_disk == sorted(FILES), "events/ and EVENTS must list the same files"
     assert len(set(FILES)) == len(FILES), "a file is listed twice"
+
+
+def test_each_event_file_is_named_after_its_function():
+    """The README's rule for `sam local invoke`: a file goes to the function its name starts with."""
+    for file, function, _ in EVENTS:
+        assert file.startswith(re.sub(r"(?<!^)([A-Z])", r"_\1", function.removesuffix("Function")).lower()), file
 
 
 @pytest.mark.parametrize("file, function", [(file, function) for file, function, _ in EVENTS])

@@ -1,6 +1,7 @@
 """template.yaml: valid, least privilege, and in step with the code."""
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -214,6 +215,20 @@ def test_dynamodb_endpoint_is_declared_empty_so_sam_local_can_set_it():
     # `sam local --env-vars` only sets variables the template declares; empty means the regional
     # endpoint (course_service/settings.py), so AWS is unaffected.
     assert template.function_environment()["DYNAMODB_ENDPOINT"] == ""
+
+
+def test_sam_local_env_vars_file_sets_only_declared_variables():
+    # SAM silently drops a variable the template does not declare: such an entry would do nothing.
+    env_file = json.loads((ROOT / "localdev" / "sam-local-env.json").read_text())
+    declared = set(template.function_environment()).union(
+        *(f["Properties"].get("Environment", {}).get("Variables", {}) for f in FUNCTIONS.values())
+    )
+    assert set(env_file) == {"Parameters"}
+    assert set(env_file["Parameters"]) <= declared
+    assert env_file["Parameters"]["DYNAMODB_ENDPOINT"].startswith("http://host.docker.internal:")
+    # The tables `make dynamodb` creates (localdev.dynamodb.ensure_tables).
+    table = env_file["Parameters"]["TABLE_NAME"]
+    assert env_file["Parameters"]["IDEMPOTENCY_TABLE_NAME"] == f"{table}-idempotency"
 
 
 def test_table_is_keyed_by_name_on_demand_and_named_by_environment():
