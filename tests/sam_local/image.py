@@ -1,11 +1,12 @@
 """A stand-in for AWS's python3.13 Lambda base image, built from public packages.
 
 Debian 13 (trixie, whose python3 is 3.13) from ``debootstrap`` and its default mirror, with AWS's
-runtime interface client (``awslambdaric``, from PyPI) in /var/runtime and ``bootstrap`` (next to
-this file) as /var/runtime/bootstrap, which the SAM CLI's Runtime Interface Emulator starts. It is
-imported under the exact name the SAM CLI looks for, so that ``--skip-pull-image`` uses it. It is
-not AWS's image: it proves packaging, handler strings, the layer's layout under /opt, environment
-and event plumbing, not byte-for-byte runtime parity (README, "sam local").
+runtime interface client (``awslambdaric``, from PyPI, hashed in runtime.lock) in /var/runtime,
+and ``bootstrap`` (next to this file) as /var/runtime/bootstrap, which the SAM CLI's Runtime
+Interface Emulator starts. It is imported under the exact name the SAM CLI looks for, so that
+``--skip-pull-image`` uses it. It is not AWS's image: it proves packaging, handler strings, the
+layer's layout under /opt, environment and event plumbing, not byte-for-byte runtime parity
+(README, "sam local").
 """
 
 import hashlib
@@ -22,7 +23,7 @@ log = logging.getLogger("sam_local")
 
 RUNTIME = "python3.13"
 DEBIAN_SUITE = "trixie"  # Debian 13: its python3 is the runtime's 3.13
-RUNTIME_INTERFACE_CLIENT = "awslambdaric==4.2.2"
+RUNTIME_INTERFACE_CLIENT = Path(__file__).with_name("runtime.lock")  # awslambdaric, hashed
 BOOTSTRAP = Path(__file__).with_name("bootstrap")
 # What AWS's image sets (the Runtime Interface Emulator adds the per-function variables).
 IMAGE_CONFIG = [
@@ -46,8 +47,8 @@ def image_name(sam_python: str, architecture: str) -> str:
 
 
 def _key(architecture: str) -> str:
-    recipe = "\n".join([DEBIAN_SUITE, RUNTIME_INTERFACE_CLIENT, architecture, *IMAGE_CONFIG, *UNNEEDED,
-                        BOOTSTRAP.read_text()])
+    recipe = "\n".join([DEBIAN_SUITE, RUNTIME_INTERFACE_CLIENT.read_text(), architecture, *IMAGE_CONFIG,
+                        *UNNEEDED, BOOTSTRAP.read_text()])
     return hashlib.sha256(recipe.encode()).hexdigest()[:16]
 
 
@@ -65,7 +66,7 @@ def root_filesystem(cache: Path, engine: Path, architecture: str) -> Path:
              "--variant=minbase", "--include=python3", f"--arch={debian_architecture}", DEBIAN_SUITE, rootfs])
         run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", rootfs / "var/runtime",
              "--platform", wheel_platform, "--python-version", "3.13", "--only-binary=:all:",
-             RUNTIME_INTERFACE_CLIENT])
+             "--require-hashes", "-r", RUNTIME_INTERFACE_CLIENT])
         shutil.copy(BOOTSTRAP, rootfs / "var/runtime/bootstrap")
         (rootfs / "var/runtime/bootstrap").chmod(0o755)
         for folder in UNNEEDED:
