@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason="needs the container engine `make test-sam-local` starts")
     for item in items:
-        if Path(__file__).parent in Path(item.fspath).parents:
+        if Path(__file__).parent in item.path.parents:
             item.add_marker(skip)
 
 

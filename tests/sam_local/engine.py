@@ -2,7 +2,7 @@
 
 Debian's ``docker.io``, ``containerd`` and ``runc`` packages (with ``tini`` and ``debootstrap``) are
 downloaded with apt and extracted, not installed, into the cache: no service is registered or
-started, nothing is written outside the cache. ``dockerd`` then runs in new network, mount and PID
+started, nothing but apt's package lists is written outside the cache. ``dockerd`` then runs in new network, mount and PID
 namespaces (``unshare``) with ``--iptables=false --ip-masq=false``: its bridge, its mounts and its
 containers exist only there. Its state is a tmpfs mounted inside the namespace, so it leaves nothing
 on disk, and the image ``sam local invoke`` builds at every call (the layer copied under /opt) takes

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from localdev.template import ROOT, function_environment
+from localdev.template import ROOT, declared_variables
 
 ENV_VARS_FILE = ROOT / "localdev" / "sam-local-env.json"
 SAM_ENV_VARS = json.loads(ENV_VARS_FILE.read_text())["Parameters"]
@@ -62,7 +62,7 @@ class SamCli:
         # account id (seconds of retries where there is no network). The functions get SAM's
         # placeholders, which a local DynamoDB accepts. Only the template and the env-vars file set
         # the functions' variables (the shell's would come between them).
-        declared = set(function_environment())
+        declared = declared_variables()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in declared}
         self.env.update(SAM_CLI_TELEMETRY="0", AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
         self.options = [
