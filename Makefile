@@ -29,7 +29,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: run test lint fmt load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: run test test-sam-local lint fmt dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
 	$(PY) -m localdev
@@ -49,6 +49,15 @@ lint: install ## ruff (lint, format check) and mypy (--strict on the layer and t
 fmt: install ## Fix what ruff can: import order, then formatting
 	$(VENV)/bin/ruff check --select I --fix .
 	$(VENV)/bin/ruff format .
+
+# Needs root: it runs its own container engine in private namespaces (README, "sam local").
+test-sam-local: install $(SAM) ## sam local invoke on every event, and start-api, against dynalite
+	SAM_CLI="$(abspath $(SAM))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m tests.sam_local
+
+# For sam local: `make dynamodb DYNAMODB_HOST=<address containers reach>` (README, "sam local").
+DYNAMODB_HOST ?= 127.0.0.1
+dynamodb: install ## dynalite with the courses table on DYNAMODB_HOST:8000, in memory, until Ctrl-C
+	$(PY) -m localdev.dynamodb --host $(DYNAMODB_HOST) --port 8000
 
 # `make load DURATION=120 CLIENTS=32`: its own dynalite and local server on 127.0.0.1, stops by itself.
 # `make load FAULTS=0.05`: 5% of DynamoDB's replies held past the read timeout (localdev/fault_proxy.py).

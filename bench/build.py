@@ -1,15 +1,17 @@
 """The artifact the benchmark measures: template.yaml built by ``sam build`` for this machine.
 
-Lambda runs the arm64 build; this machine is x86_64, so the same template is built for x86_64 (only
-the architecture differs), then compiled to bytecode exactly as ``make build`` does. A stand-in for
-the runtime's own botocore (``/var/runtime`` in Lambda) is made from the same pinned wheels.
+Lambda runs the arm64 build; the benchmark builds the same template for this machine's architecture
+(the template parameter ``Architecture``, nothing else differs), then compiles it to bytecode exactly
+as ``make build`` does. A stand-in for the runtime's own botocore (``/var/runtime`` in Lambda) is made
+from the same pinned wheels.
 """
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
+
+from localdev.doctor import host_architecture
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "bench" / "build"
@@ -32,16 +34,6 @@ def compile_bytecode(python: str, folder: Path) -> None:
     )
 
 
-def host_template() -> Path:
-    """template.yaml with arm64 replaced by x86_64 (Architectures, BuildArchitecture), nothing else."""
-    text = (ROOT / "template.yaml").read_text()
-    text = re.sub(r"\barm64\b", "x86_64", text)
-    BUILD.mkdir(parents=True, exist_ok=True)
-    out = BUILD / "template.yaml"
-    out.write_text(text)
-    return out
-
-
 def build(sam: str, python: str) -> Path:
     """Runs sam build for the host into bench/build/sam, compiles it; returns the build folder."""
     env = {
@@ -55,14 +47,14 @@ def build(sam: str, python: str) -> Path:
             sam,
             "build",
             "--template-file",
-            str(host_template()),
-            "--base-dir",
-            str(ROOT),
+            str(ROOT / "template.yaml"),
             "--build-dir",
             str(SAM_BUILD),
             "--cache-dir",
             str(BUILD / "cache"),
             "--cached",
+            "--parameter-overrides",
+            f"Architecture={host_architecture()}",
         ],
         check=True,
         env=env,

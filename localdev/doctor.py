@@ -5,6 +5,7 @@ Standard library only: it must run before anything is installed.
 
 import glob
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,22 @@ def _version(command: list[str]) -> str | None:
     return text[0] if out.returncode == 0 and text else None
 
 
+def host_architecture() -> str:
+    """This machine's CPU as Lambda names it: the template's Architecture that runs here natively."""
+    machine = platform.machine().lower()
+    return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
+
+
+# What `make test-sam-local` runs its own container engine with (tests/sam_local/engine.py).
+SAM_LOCAL_ENGINE_COMMANDS = ("unshare", "nsenter", "ip", "mount", "apt-get", "dpkg-deb", "tar", "node")
+
+
+def sam_local_engine_missing() -> list[str]:
+    """What `make test-sam-local` lacks here: root (namespaces, mounts, apt), then commands."""
+    missing = [] if os.geteuid() == 0 else ["root"]
+    return missing + [command for command in SAM_LOCAL_ENGINE_COMMANDS if shutil.which(command) is None]
+
+
 def _runtime_python() -> str | None:
     """Same search as the Makefile's PYTHON_RUNTIME: pyenv's 3.13 first, then a working python3.13."""
     pyenv = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
@@ -36,6 +53,8 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
     """(what, what was found or None, how to fix, needed for make run/test)."""
     runtime = _runtime_python()
     docker = _version(["docker", "info", "--format", "{{.ServerVersion}}"])
+    architecture = host_architecture()
+    engine_missing = sam_local_engine_missing()
     return [
         (
             "Python 3.11+",
@@ -66,7 +85,19 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
         (
             "Docker engine for sam local",
             f"Docker {docker}" if docker else None,
-            "optional: sam local invoke/start-api need it; `make run` serves without it",
+            "optional: sam local invoke/start-api need it (README, sam local); `make run` serves without it",
+            False,
+        ),
+        (
+            "sam build/local here",
+            f"{architecture} natively: --parameter-overrides Architecture={architecture}",
+            "",
+            False,
+        ),
+        (
+            "make test-sam-local",
+            None if engine_missing else "root, namespaces and apt: builds its own engine (no Docker needed)",
+            f"needs {', '.join(engine_missing)} (a Debian-based machine as root, as CI)",
             False,
         ),
     ]

@@ -1,9 +1,17 @@
-"""An embedded DynamoDB-compatible server (dynalite, from npm) on loopback, and the table in it."""
+"""An embedded DynamoDB-compatible server (dynalite, from npm) on loopback, and the table in it.
 
+``python -m localdev.dynamodb`` (``make dynamodb``) serves one on a chosen address until Ctrl-C: the
+DynamoDB that ``sam local`` containers reach (README, "sam local").
+"""
+
+import argparse
 import os
+import selectors
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -23,42 +31,58 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:
-    """Returns once something accepts connections on ``port``; bounded by ``timeout``."""
+def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None, host: str = HOST) -> None:
+    """Returns once something accepts connections on ``host:port``; bounded by ``timeout``."""
+    host = HOST if host == "0.0.0.0" else host
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
         try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
+            socket.create_connection((host, port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {HOST}:{port} after {timeout} s")
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+
+
+def first_line(process: subprocess.Popen, timeout: float = 30.0) -> str:
+    """The first line a child process prints on its stdout pipe; bounded by ``timeout``."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise TimeoutError(f"the process printed nothing in {timeout} s")
+    return process.stdout.readline()
 
 
 class Dynalite:
-    """dynalite in a child process, on 127.0.0.1 only. In memory, or in LevelDB under ``data_dir``."""
+    """dynalite in a child process, on 127.0.0.1 unless ``host`` says otherwise (a container bridge's
+    address, for ``sam local``). In memory, or in LevelDB under ``data_dir``."""
 
-    def __init__(self, data_dir: Path | None = None, port: int | None = None):
+    def __init__(self, data_dir: Path | None = None, port: int | None = None, host: str = HOST):
         self.data_dir = data_dir
+        self.host = host
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
     @property
     def endpoint(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{HOST if self.host == '0.0.0.0' else self.host}:{self.port}"
 
     def start(self) -> "Dynalite":
         node = shutil.which("node")
         if node is None or not DYNALITE.exists():
             raise RuntimeError("dynalite is not installed: run `make install` (needs Node.js and npm)")
-        command = [node, str(DYNALITE), "--host", HOST, "--port", str(self.port), "--createTableMs", "0"]
+        command = [node, str(DYNALITE), "--host", self.host, "--port", str(self.port), "--createTableMs", "0"]
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             command += ["--path", str(self.data_dir)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # its errors, if any, to our stderr
-        wait_for_port(self.port, process=self.process)
+        try:
+            wait_for_port(self.port, process=self.process, host=self.host)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
@@ -141,3 +165,30 @@ def rebuild_with_indexes(endpoint: str, table_name: str) -> bool:
             pending = dynamodb.batch_write_item(RequestItems=pending)["UnprocessedItems"]
     backfill(dynamodb, table_name)
     return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m localdev.dynamodb", description="Serves dynalite with the courses table until Ctrl-C."
+    )
+    parser.add_argument("--host", default=HOST, help="address to listen on (default %(default)s)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--table",
+        default="courses-local",
+        help="the courses table to create, with its idempotency table (default %(default)s)",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None, help="keep the data there (default: in memory)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by pid: clean up as on Ctrl-C
+    with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
+        try:
+            ensure_tables(dynalite.endpoint, args.table)
+            print(f"DynamoDB (dynalite) on {dynalite.endpoint}, table {args.table}; Ctrl-C stops it.", flush=True)
+            return dynalite.process.wait()  # only if dynalite stops by itself
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,6 +33,19 @@ class HttpReply:
         return json.loads(self.raw)
 
 
+def request(host: str, port: int, method: str, path: str, body=None, headers: dict | None = None) -> HttpReply:
+    """One request; a body that is not str or bytes is sent as JSON, with a JSON Content-Type by default."""
+    connection = HTTPConnection(host, port, timeout=30)
+    try:
+        payload = body if body is None or isinstance(body, (str, bytes)) else json.dumps(body)
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        connection.request(method, path, body=payload, headers=all_headers)
+        response = connection.getresponse()
+        return HttpReply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
 class LocalServer:
     """``python -m localdev`` on 127.0.0.1:<free port>; ``env`` overrides its environment."""
 
@@ -70,15 +83,7 @@ class LocalServer:
                 self._tail.append(line)
 
     def request(self, method: str, path: str, body=None, headers: dict | None = None) -> HttpReply:
-        connection = HTTPConnection(self.host, self.port, timeout=30)
-        try:
-            payload = body if body is None or isinstance(body, (str, bytes)) else json.dumps(body)
-            all_headers = {"Content-Type": "application/json", **(headers or {})}
-            connection.request(method, path, body=payload, headers=all_headers)
-            response = connection.getresponse()
-            return HttpReply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-        finally:
-            connection.close()
+        return request(self.host, self.port, method, path, body, headers)
 
     def stop(self) -> str:
         """Stops the server the way Ctrl-C does; returns what it printed (its first and last lines)."""

@@ -232,6 +232,8 @@ def _json(status: int, body: dict, headers: dict | None = None, resource: str = 
 def _proxy_response(result: dict[str, Any], resource: str) -> Reply:
     headers = {k: ", ".join(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
     headers.update(result.get("headers") or {})
+    if not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/json"  # what API Gateway (REST, proxy) sends then
     body = result.get("body") or ""
     raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
     return Reply(int(result["statusCode"]), headers, raw, resource)

@@ -108,3 +108,15 @@ def function_environment(template: dict[str, Any] | None = None) -> dict[str, An
     """Globals' environment variables (values may be intrinsics: callers choose local values)."""
     template = template or load()
     return template["Globals"]["Function"]["Environment"]["Variables"]
+
+
+def declared_variables(template: dict[str, Any] | None = None) -> set[str]:
+    """Every environment variable the template declares for a function: Globals' and each one's own
+    (the only ones `sam local --env-vars` sets)."""
+    template = template or load()
+    own = [
+        r["Properties"].get("Environment", {}).get("Variables", {})
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    ]
+    return set(function_environment(template)).union(*own)

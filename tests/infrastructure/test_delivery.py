@@ -72,3 +72,13 @@ def test_each_deploy_is_followed_by_the_smoke_check_against_that_stacks_api_url(
     assert "course-service-${{ inputs.environment }}" in runs[smoke] and "ApiUrl" in runs[smoke]
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^smoke:.*\n(\t.*\n)*\t\$\(PY\) -m localdev\.smoke \"\$\(API\)\"", makefile, re.M)
+
+
+def test_ci_runs_make_test_then_sam_local_for_real():
+    commands = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line and not line.startswith(("#", "set ", "cd "))
+    ]
+    assert commands == ["make test", "make test-sam-local"]
+    assert re.search(r"^test-sam-local:", (ROOT / "Makefile").read_text(), re.M)

@@ -2,6 +2,7 @@
 function's handler, in order against one moto table, with the status it must give."""
 
 import json
+import re
 from urllib.parse import quote, unquote
 
 import pytest
@@ -23,6 +24,8 @@ EVENTS = [
     ("create_course_keyed_replay.json", "CreateCourseFunction", 201),  # the same key and body: replayed
     ("create_course_invalid.json", "CreateCourseFunction", 422),
     ("create_course_malformed_json.json", "CreateCourseFunction", 422),
+    # Arrays 1,000 deep: past the nesting read on every Python (Python 3.11 alone could not parse it).
+    ("create_course_nested_too_deep.json", "CreateCourseFunction", 422),
     ("create_course_wrong_content_type.json", "CreateCourseFunction", 415),
     ("get_course.json", "GetCourseFunction", 200),
     ("get_course_not_modified.json", "GetCourseFunction", 304),  # If-None-Match: *
@@ -58,6 +61,12 @@ def test_every_event_file_has_its_function_and_status_in_the_table():
 
     assert on_disk == sorted(FILES), "events/ and EVENTS must list the same files"
     assert len(set(FILES)) == len(FILES), "a file is listed twice"
+
+
+def test_each_event_file_is_named_after_its_function():
+    """The README's rule for `sam local invoke`: a file goes to the function its name starts with."""
+    for file, function, _ in EVENTS:
+        assert file.startswith(re.sub(r"(?<!^)([A-Z])", r"_\1", function.removesuffix("Function")).lower()), file
 
 
 @pytest.mark.parametrize("file, function", [(file, function) for file, function, _ in EVENTS])

@@ -1,6 +1,7 @@
 """template.yaml: valid, least privilege, and in step with the code."""
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -219,8 +220,32 @@ def test_runtime_architecture_and_layer_agree():
     function_globals = TEMPLATE["Globals"]["Function"]
     layer = RESOURCES["CourseCommonLayer"]
     assert function_globals["Runtime"] == layer["Metadata"]["BuildMethod"] == "python3.13"
-    assert function_globals["Architectures"] == layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    # One parameter, arm64 unless overridden (`--parameter-overrides Architecture=x86_64` for sam local
+    # and make bench on an x86_64 machine): every function and the layer follow it.
+    parameter = TEMPLATE["Parameters"]["Architecture"]
+    assert parameter["Default"] == "arm64" and parameter["AllowedValues"] == ["arm64", "x86_64"]
+    architecture = {"Ref": "Architecture"}
+    assert function_globals["Architectures"] == layer["Properties"]["CompatibleArchitectures"] == [architecture]
+    assert layer["Metadata"]["BuildArchitecture"] == architecture
+    assert not [name for name, f in FUNCTIONS.items() if "Architectures" in f["Properties"]]
+
+
+def test_dynamodb_endpoint_is_declared_empty_so_sam_local_can_set_it():
+    # `sam local --env-vars` only sets variables the template declares; empty means the regional
+    # endpoint (course_service/settings.py), so AWS is unaffected.
+    assert template.function_environment()["DYNAMODB_ENDPOINT"] == ""
+
+
+def test_sam_local_env_vars_file_sets_only_declared_variables():
+    # SAM silently drops a variable the template does not declare: such an entry would do nothing.
+    env_file = json.loads((ROOT / "localdev" / "sam-local-env.json").read_text())
+    assert set(env_file) == {"Parameters"}
+    assert set(env_file["Parameters"]) <= template.declared_variables()
+    assert {"DYNAMODB_ENDPOINT", "IDEMPOTENCY_TABLE_NAME"} <= template.declared_variables()
+    assert env_file["Parameters"]["DYNAMODB_ENDPOINT"].startswith("http://host.docker.internal:")
+    # The tables `make dynamodb` creates (localdev.dynamodb.ensure_tables).
+    table = env_file["Parameters"]["TABLE_NAME"]
+    assert env_file["Parameters"]["IDEMPOTENCY_TABLE_NAME"] == f"{table}-idempotency"
 
 
 def test_table_is_keyed_by_name_on_demand_and_named_by_environment():

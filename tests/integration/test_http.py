@@ -218,3 +218,14 @@ def test_an_etag_kept_from_a_deleted_course_does_not_match_the_course_created_ag
     assert server.request("PUT", path_of(name), {"level": "advanced"}, {"If-Match": old}).status == 412
     assert server.request("DELETE", path_of(name), headers={"If-Match": old}).status == 412
     assert server.request("DELETE", path_of(name), headers={"If-Match": new}).status == 204
+
+
+def test_an_answer_without_a_content_type_gets_the_one_api_gateway_adds(server):
+    """DELETE's 204 has no Content-Type from the function; API Gateway (REST, proxy integration) then
+    sends application/json, and so do `sam local start-api` and this server (tests/sam_local)."""
+    name = unique("untyped")
+    assert server.request("POST", "/courses", {"name": name, "level": "beginner"}).status == 201
+
+    reply = server.request("DELETE", path_of(name))
+
+    assert (reply.status, reply.headers.get("content-type"), reply.raw) == (204, "application/json", b"")

@@ -264,6 +264,41 @@ def test_create_with_a_body_that_is_not_i_json_is_422_json_invalid_and_writes_no
     assert stored() == {}
 
 
+# Nesting the service reads no further than (RFC 8259, section 9, lets a parser set that limit):
+# Python 3.11's parser stops near 1,000 levels and 3.13's goes far deeper, so without a limit of
+# its own the same body gave make run (the developer's Python) and Lambda (3.13) different answers.
+TOO_DEEP = {
+    "arrays nested 65 deep": "[" * 65 + "]" * 65,
+    "objects nested 65 deep in an extra field": (
+        '{"name": "Intro", "level": "beginner", "x": ' + '{"a":' * 64 + "1" + "}" * 64 + "}"
+    ),
+    "arrays nested 1,000 deep": "[" * 1000 + "]" * 1000,
+    "arrays opened 1,000 deep, never closed": "[" * 1000,
+}
+
+
+@pytest.mark.parametrize("body", TOO_DEEP.values(), ids=TOO_DEEP.keys())
+def test_json_nested_deeper_than_64_is_422_json_invalid_on_every_python(api, stored, body):
+    reply = api("POST", "/courses", body=body)
+
+    assert_is_422_naming(reply, None)
+    assert reply.body["detail"] == [{"loc": ["body", 0], "type": "json_invalid"}]
+    assert stored() == {}
+
+
+def test_json_nested_64_deep_is_read(api, stored):
+    reply = api("POST", "/courses", body='{"name": "Intro", "level": "beginner", "x": ' + "[" * 63 + "]" * 63 + "}")
+
+    assert [item["type"] for item in reply.body["detail"]] == ["extra_forbidden"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api, stored):
+    text = '\\"[' * 100 + "{" * 100  # escaped quotes and backslashes do not end the string early
+    reply = api("POST", "/courses", body=json.dumps({"name": "Intro", "level": "beginner", "x": text}))
+
+    assert [item["type"] for item in reply.body["detail"]] == ["extra_forbidden"]
+
+
 @pytest.mark.parametrize(
     "body",
     [

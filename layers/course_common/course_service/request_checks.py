@@ -31,6 +31,12 @@ _PLAIN_JSON = re.compile(r'application/json(?:\s*;\s*charset\s*=\s*(?:utf-8|"utf
 # The largest finite double has 309 integer digits; longer integers are refused unread (Python's
 # int() would take quadratic time on them, then raise past 4,300 digits).
 _MAX_INTEGER_DIGITS = len(str(int(sys.float_info.max)))
+# Deepest nesting read (a course is one level). RFC 8259 (section 9) lets a parser set it; without
+# one the limit was the interpreter's (Python 3.11 stops near 1,000, 3.13 far deeper), so a body
+# could be answered differently by Lambda (3.13) and by make run on another Python.
+_MAX_DEPTH = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 # Surrogates (never text on their own) and noncharacters: I-JSON (RFC 7493, section 2.1).
 _NOT_I_JSON_TEXT = re.compile(
     "[\ud800-\udfff\ufdd0-\ufdef"
@@ -115,11 +121,14 @@ def body_text(raw: bytes) -> str:
 
 
 def parse_json(text: str) -> Any:
-    """``json.loads`` for request bodies: refuses what is not I-JSON, always as a JSONDecodeError.
+    """``json.loads`` for request bodies: refuses what is not I-JSON or nests deeper than
+    ``_MAX_DEPTH``, always as a JSONDecodeError.
 
     The resolver's ``json_body_deserializer``: Powertools turns a JSONDecodeError into a 422
     ``json_invalid``, and lets anything else escape as a 500.
     """
+    if _nests_deeper_than(text, _MAX_DEPTH):
+        raise json.JSONDecodeError("nested too deep", text, 0)
     try:
         value = json.loads(
             text,
@@ -177,4 +186,17 @@ def _holds_text_that_is_not_i_json(value: Any) -> bool:
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
+    return False
+
+
+def _nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit``, read before parsing so that a
+    malformed body gets one answer too. Costs two counts unless the body has that many brackets."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > limit:
+            return True
     return False

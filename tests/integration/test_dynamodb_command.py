@@ -1,0 +1,36 @@
+"""`make dynamodb` (python -m localdev.dynamodb): the local DynamoDB that `sam local` containers reach."""
+
+import signal
+import subprocess
+import sys
+
+from localdev.dynamodb import client, first_line, free_port
+from localdev.template import ROOT
+
+
+def test_serves_the_courses_table_on_the_given_address_until_interrupted():
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "localdev.dynamodb",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--table",
+        "courses-command",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        ready = first_line(process)  # printed once the table exists
+        endpoint = f"http://127.0.0.1:{port}"
+        assert f"{endpoint}, table courses-command" in ready
+        table = client(endpoint).describe_table(TableName="courses-command")["Table"]
+        assert table["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
