@@ -55,6 +55,18 @@ def first_line(process: subprocess.Popen, timeout: float = 30.0) -> str:
     return process.stdout.readline()
 
 
+def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM, timeout: float = 5.0) -> None:
+    """Asks a child process to stop (``how``), and kills it if it has not within ``timeout`` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(how)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Dynalite:
     """dynalite in a child process, on 127.0.0.1 unless ``host`` says otherwise (a container bridge's
     address, for ``sam local``). In memory, or in LevelDB under ``data_dir``."""
@@ -86,13 +98,8 @@ class Dynalite:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
 
     def __enter__(self) -> "Dynalite":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
 
-from localdev.dynamodb import HOST, free_port, wait_for_port
+from localdev.dynamodb import HOST, free_port, stop_process, wait_for_port
 from localdev.template import ROOT
 
 # What the server prints is kept for stop(): its first lines (URL, routes) and its last ones.
@@ -87,13 +87,7 @@ class LocalServer:
 
     def stop(self) -> str:
         """Stops the server the way Ctrl-C does; returns what it printed (its first and last lines)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, signal.SIGINT, timeout=15)
         self._reader.join(timeout=5)
         skipped = [f"... ({self._dropped} lines not kept)\n"] if self._dropped else []
         return "".join(self._head + skipped + list(self._tail))

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from localdev.dynamodb import ensure_tables, first_line
+from localdev.dynamodb import ensure_tables, first_line, stop_process
 from localdev.runtime import load_handler
 from localdev.template import ROOT, routes
 from tests.sam_local.sam_cli import SAM_ENV_VARS, SamCli
@@ -68,12 +68,7 @@ def dynamodb():
         assert "Ctrl-C stops it" in ready, ready
         yield f"http://{host}:{port}"
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, signal.SIGINT, timeout=15)
 
 
 @pytest.fixture(scope="session")

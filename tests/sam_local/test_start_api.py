@@ -1,12 +1,11 @@
 """A short contract check through the real `sam local start-api`: the same conversation with it and
 with the local server (`make run`), each answer with its documented status, and the same answers."""
 
-import subprocess
 from urllib.parse import quote
 
 import pytest
 
-from localdev.dynamodb import free_port, wait_for_port
+from localdev.dynamodb import free_port, stop_process, wait_for_port
 from localdev.local_server import LocalServer, request
 from tests.sam_local.sam_cli import Answer
 
@@ -55,12 +54,7 @@ def start_api(sam, dynamodb, tmp_path_factory):
                 raise RuntimeError(f"{error}: {log_path.read_text()[-3000:]}") from error
             yield port
         finally:
-            process.terminate()  # SIGTERM: the SAM CLI removes its warm containers
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=60)  # SIGTERM: the SAM CLI removes its warm containers
 
 
 @pytest.fixture(scope="module")
