@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import build
+from bench.worker import course_name
 from localdev.__main__ import local_environment
 from localdev.doctor import _runtime_python
 from localdev.dynamodb import Dynalite, client, ensure_tables
@@ -31,12 +32,14 @@ from localdev.template import routes
 
 put_layers_on_path()
 from course_service.models import CATALOGUE  # noqa: E402  (seeded courses are listed like created ones)
+from course_service.schemas import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 ROOT = build.ROOT
 RESULTS = ROOT / "bench" / "results.json"
 WORKER = ROOT / "bench" / "worker.py"
 FLOOR_SOURCE = ROOT / "bench" / "baseline"
 SEEDED = "Bench course"  # the course get and update read and write
+COURSES_PATH = course_path("")  # "/courses/": the worker appends delete names, which need no encoding
 
 # row (a function folder, or a variant of its requests) -> (logical id, kind of request)
 FUNCTIONS = {
@@ -98,9 +101,9 @@ class Bench:
         path = {
             "create": "/courses",
             "create_keyed": "/courses",
-            "get": "/courses/Bench%20course",
-            "update": "/courses/Bench%20course",
-            "delete": "/courses/Bench%20course",  # deletes: a seeded course each
+            "get": course_path(SEEDED),
+            "update": course_path(SEEDED),
+            "delete": course_path(SEEDED),  # deletes: a seeded course each (worker.course_name)
             "health": "/health",
             "list": "/courses",
         }  # list: the first page, 20 courses (the default)
@@ -120,7 +123,7 @@ class Bench:
     def run(self, job: dict, timeout: float = 300) -> dict:
         job_file = self.workdir / "job.json"
         out_file = self.workdir / "result.json"
-        job_file.write_text(json.dumps(job))
+        job_file.write_text(json.dumps({**job, "courses_path": COURSES_PATH}))
         out_file.unlink(missing_ok=True)
         flags = ["-X", f"pycache_prefix={self.workdir / 'no-pyc'}"] if job.get("no_bytecode") else []
         subprocess.run(
@@ -172,7 +175,7 @@ class Bench:
         """A delete needs its course: puts every course the worker will delete (untimed, beforehand)."""
         if job["kind"] == "delete":
             seed_names(
-                self.endpoint, self.table, [f"{prefix} {job['run']} {i}" for prefix in prefixes for i in indices]
+                self.endpoint, self.table, [course_name(job["run"], i, prefix) for prefix in prefixes for i in indices]
             )
 
 

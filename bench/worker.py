@@ -50,9 +50,12 @@ def load(module_name: str, path: str):
     return module
 
 
-def course_name(job: dict, i: int, prefix: str) -> str:
-    """The course request ``i`` creates (create) or deletes (delete; bench/__main__.py seeds it)."""
-    return f"{prefix} {job['run']} {i}"
+def course_name(run: str, i: int, prefix: str) -> str:
+    """The course request ``i`` creates (create) or deletes (delete; bench/__main__.py seeds it).
+
+    Letters, digits and ``-`` only: unreserved in a URL, so the name is its own path segment.
+    """
+    return f"{prefix}-{run}-{i}"
 
 
 def event_for(job: dict, i: int, prefix: str) -> dict:
@@ -61,7 +64,7 @@ def event_for(job: dict, i: int, prefix: str) -> dict:
     event = dict(job["event"])
     event["requestContext"] = {**event["requestContext"], "requestId": f"{prefix}-{i}"}
     if job["kind"] in ("create", "create_keyed"):
-        event["body"] = json.dumps({"name": course_name(job, i, prefix), "level": "beginner"})
+        event["body"] = json.dumps({"name": course_name(job["run"], i, prefix), "level": "beginner"})
         if job["kind"] == "create_keyed":
             key = f"{prefix}-{job['run']}-{i}"
             event["headers"] = {**event["headers"], "Idempotency-Key": key}
@@ -69,11 +72,7 @@ def event_for(job: dict, i: int, prefix: str) -> dict:
     elif job["kind"] == "update":
         event["body"] = json.dumps({"level": ("beginner", "advanced")[i % 2]})
     elif job["kind"] == "delete":
-        from urllib.parse import (
-            quote,  # here: imported by the handler already, so free when timed
-        )
-
-        event["path"] = "/courses/" + quote(course_name(job, i, prefix), safe="")
+        event["path"] = job["courses_path"] + course_name(job["run"], i, prefix)  # courses_path: "/courses/"
     return event
 
 

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         missing_indexes,
         rebuild_with_indexes,
     )
-    from localdev.server import LocalApi, make_server
+    from localdev.gateway import LocalApi, make_server
 
     dynalite = None
     if not os.environ.get("DYNAMODB_ENDPOINT"):

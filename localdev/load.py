@@ -47,13 +47,14 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from localdev.dynamodb import HOST  # the only target: this is a local tool
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
 from course_service.paging import cursor_for  # noqa: E402  (to start a page just before a name)
+from course_service.schemas import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 LEVELS = ("beginner", "intermediate", "advanced")
 # Names beyond plain ASCII, so that encoding and decoding are under load too.
@@ -76,10 +77,6 @@ ALLOWED = {
 INDEX_LAG_LIMIT = 5.0  # seconds the lag probe waits for a created course to be listed
 NO_CONTENT = (204, 304)  # answers with no body at all
 UNAVAILABLE = 503  # allowed only when DynamoDB's replies are made late (--late-replies)
-
-
-def path_of(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
 
 
 @dataclass
@@ -224,7 +221,7 @@ class LoadRun:
         status, _, _ = client.request("create", "POST", "/courses", {"name": name, "level": rng.choice(LEVELS)})
         if status != 201:
             return
-        status, _, _ = client.request("delete", "DELETE", path_of(name))
+        status, _, _ = client.request("delete", "DELETE", course_path(name))
         if status == 204:
             with self.results.lock:
                 self.results.deleted.append(name)
@@ -237,7 +234,7 @@ class LoadRun:
 
     def get(self, client: Client, name: str) -> tuple[str | None, str | None]:
         """(ETag, level) of the course as read now."""
-        status, headers, body = client.request("get", "GET", path_of(name))
+        status, headers, body = client.request("get", "GET", course_path(name))
         if status != 200:
             return None, None
         if not isinstance(body, dict) or body.get("name") != name:
@@ -253,7 +250,7 @@ class LoadRun:
                 return
             new_level = rng.choice([other for other in LEVELS if other != level])
             status, headers, body = client.request(
-                "put", "PUT", path_of(name), {"level": new_level}, {"If-Match": etag}
+                "put", "PUT", course_path(name), {"level": new_level}, {"If-Match": etag}
             )
             if status == 200:
                 answered = version_of(headers.get("etag"))
@@ -381,7 +378,7 @@ class LoadRun:
         client, back = Client(self.port, self.results, self.unavailable_allowed), []
         try:
             for name in self.results.deleted:
-                status, _, _ = client.request("gone", "GET", path_of(name))
+                status, _, _ = client.request("gone", "GET", course_path(name))
                 if status != 404:
                     back.append(name)
         finally:
@@ -425,7 +422,7 @@ class LoadRun:
             client = Client(self.port, self.results, self.unavailable_allowed)
             try:
                 for name in chunk:
-                    status, headers, body = client.request("verify", "GET", path_of(name))
+                    status, headers, body = client.request("verify", "GET", course_path(name))
                     with lock:
                         final[name] = (
                             (version_of(headers.get("etag")), (body or {}).get("level"), body)
@@ -658,7 +655,7 @@ def run_local_load(args: argparse.Namespace) -> Report:
     """Starts dynalite (in memory), a fault proxy if asked, and the local server; runs the load."""
     from localdev.dynamodb import Dynalite
     from localdev.fault_proxy import FaultProxy
-    from localdev.local_server import LocalServer
+    from localdev.server_process import LocalServer
 
     with Dynalite() as dynalite, FaultProxy(dynalite.port, seed=args.seed or 0) as proxy:
         env = {"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-load"}

@@ -30,7 +30,7 @@ def load_module(code_uri: Path, handler: str) -> ModuleType:
 
     Every function names its module ``app``; a unique module name per load keeps them apart when
     one process loads several (the tests, the OpenAPI generator). Concurrent requests need one
-    process per instance: see localdev/server.py.
+    process per instance: see localdev/gateway.py.
     """
     put_layers_on_path()
     module_name = handler.rsplit(".", 1)[0]

@@ -18,12 +18,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest
 from botocore.httpsession import URLLib3Session
+
+from localdev.runtime import put_layers_on_path
+
+put_layers_on_path()
+from course_service.schemas import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 PREFIX = "smoke-"
 TIMEOUT_SECONDS = 10
@@ -90,14 +95,10 @@ class Client:
         return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, parsed)
 
 
-def _course_path(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
-
-
 def check(client: Client, say: Callable[[str], None]) -> None:
     """The contract, step by step; raises SmokeFailure at the first step that does not hold."""
     name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
-    path = _course_path(name)
+    path = course_path(name)
 
     def step(what: str, answer: Answer) -> Answer:
         say(f"ok    {answer.status} {what}")
@@ -147,7 +148,7 @@ def check(client: Client, say: Callable[[str], None]) -> None:
     )
     oversized = json.dumps({"name": name, "level": "beginner", "pad": "x" * MAX_BODY_BYTES})
     step("POST /courses, a body over 16 KiB", client.send("POST", "/courses", oversized).expect(413, "oversized body"))
-    missing = _course_path(f"{name}-missing")
+    missing = course_path(f"{name}-missing")
     step("GET /courses/{a missing name}", client.send("GET", missing).expect(404, "GET of a missing course"))
     step(
         "PUT /courses/{a missing name}: never creates",

@@ -84,6 +84,16 @@ def routes(template: dict[str, Any] | None = None) -> list[Route]:
     return found
 
 
+@cache
+def _routes_by_request() -> dict[tuple[str, str], Route]:
+    return {(r.method, r.resource): r for r in routes()}
+
+
+def route(method: str, resource: str) -> Route:
+    """The template's route for ``method resource`` (``resource`` as declared, e.g. /courses/{name})."""
+    return _routes_by_request()[(method, resource)]
+
+
 def table_key_schema(template: dict[str, Any] | None = None, logical_id: str = "CoursesTable") -> dict[str, Any]:
     """KeySchema, AttributeDefinitions and GlobalSecondaryIndexes of a table of the template (by
     default the courses table; ``IdempotencyTable``: the Idempotency-Key records), for creating it

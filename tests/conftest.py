@@ -14,8 +14,6 @@ from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_
 # /opt/python does in Lambda.
 put_layers_on_path()
 
-ROUTES = {(r.method, r.resource): r for r in template.routes()}
-
 
 @pytest.fixture(scope="session")
 def dynamodb_client():
@@ -40,7 +38,7 @@ def table(dynamodb_client):
 @pytest.fixture(scope="session")
 def handlers():
     """One warm instance of every function, by logical id."""
-    return {r.function: load_handler(r.code_uri, r.handler) for r in ROUTES.values()}
+    return {r.function: load_handler(r.code_uri, r.handler) for r in template.routes()}
 
 
 class Reply:
@@ -65,7 +63,7 @@ def invoke(handlers):
     """
 
     def call(method: str, resource: str, path: str | None = None, body=None, headers=None, **event_options) -> Reply:
-        route = ROUTES[(method, resource)]
+        route = template.route(method, resource)
         if body is not None and not isinstance(body, (str, bytes)):
             body = json.dumps(body)
         lines = list(headers.items() if isinstance(headers, dict) else headers or [])

@@ -2,8 +2,8 @@
 and are then listed; nothing else about them changes."""
 
 import os
-from urllib.parse import quote
 
+from course_service.schemas import course_path
 from localdev.backfill import backfill
 
 TABLE = os.environ["TABLE_NAME"]
@@ -28,7 +28,7 @@ def listed(invoke, level=None) -> list[str]:
 
 
 def read(invoke, name: str):
-    return invoke("GET", "/courses/{name}", "/courses/" + quote(name, safe=""))
+    return invoke("GET", "/courses/{name}", course_path(name))
 
 
 def test_old_courses_are_listed_after_the_backfill_and_otherwise_unchanged(table, invoke):

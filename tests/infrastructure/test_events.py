@@ -7,6 +7,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
+from course_service.schemas import course_path
 from localdev import template
 from localdev.runtime import LambdaContext
 
@@ -102,7 +103,7 @@ def test_get_and_update_events_address_the_course_create_course_json_creates():
 
     for file in FILES:
         if file.startswith(("get_course", "update_course", "delete_course")) and "missing" not in file:
-            assert load(file)["path"] == "/courses/" + quote(name, safe=""), file
+            assert load(file)["path"] == course_path(name), file
 
 
 def test_events_give_their_statuses_in_order(table, handlers):

@@ -4,7 +4,7 @@ process, in front of a real DynamoDB-compatible server (dynalite) on 127.0.0.1."
 import pytest
 
 from localdev.dynamodb import Dynalite
-from localdev.local_server import LocalServer
+from localdev.server_process import LocalServer
 
 
 @pytest.fixture(scope="session")

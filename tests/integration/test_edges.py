@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from localdev.local_server import HttpReply, LocalServer
-from tests.integration.http_support import unique
+from localdev.server_process import HttpReply, LocalServer
+from tests.integration.http_support import path_of, unique
 
 MB = 1024 * 1024
 
@@ -69,7 +69,7 @@ def test_a_chunked_body_is_read_whole(server):
     encoded = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\nX-Trailer: t\r\n\r\n"
     created = send_raw(server, head(CREATE, JSON, "Transfer-Encoding: chunked") + encoded)
     assert created.status == 201 and created.body["name"] == name
-    assert server.request("GET", "/courses/" + quote(name, safe="")).body == created.body
+    assert server.request("GET", path_of(name)).body == created.body
 
 
 def test_a_chunked_body_over_10_mb_is_413(server):
@@ -91,7 +91,7 @@ def test_a_body_that_is_not_utf8_is_422_writes_nothing_and_the_connection_stays_
     assert reply.body["detail"] == [{"loc": ["body"], "type": "json_invalid"}]  # as for malformed JSON
     assert send_raw(server, raw, then=head(HEALTH)).status == 200  # the same connection goes on
     for stored_as in (name, name.replace("\xe9", "\ufffd")):
-        assert server.request("GET", "/courses/" + quote(stored_as, safe="")).status == 404
+        assert server.request("GET", path_of(stored_as)).status == 404
 
 
 def test_over_100_headers_within_api_gateways_size_are_accepted(server):
@@ -112,7 +112,7 @@ def test_expect_100_continue_gets_the_interim_response_then_the_answer(server):
         response = HTTPResponse(connection)
         response.begin()
         assert response.status == 201
-    assert server.request("GET", "/courses/" + quote(name, safe="")).status == 200
+    assert server.request("GET", path_of(name)).status == 200
 
 
 def test_the_access_log_names_route_templates_never_paths(dynalite):
@@ -120,8 +120,8 @@ def test_the_access_log_names_route_templates_never_paths(dynalite):
     local = LocalServer({"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-it"}, max_instances=1)
     try:
         assert local.request("POST", "/courses", {"name": secret, "level": "beginner"}).status == 201
-        assert local.request("GET", "/courses/" + quote(secret, safe="")).status == 200
-        assert local.request("PUT", "/courses/" + quote(secret, safe=""), {"level": "advanced"}).status == 200
+        assert local.request("GET", path_of(secret)).status == 200
+        assert local.request("PUT", path_of(secret), {"level": "advanced"}).status == 200
         assert local.request("GET", "/elsewhere/" + quote(secret, safe="")).status == 404
         assert send_raw(local, head("GET /courses/" + quote(secret) + " x HTTP/1.1")).status == 400
     finally:
@@ -141,7 +141,7 @@ def test_a_header_sent_on_two_lines_reaches_the_function_as_both_lines(server):
     name = unique("two lines")
     etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
     body = b'{"level": "advanced"}'
-    target = "PUT /courses/" + quote(name, safe="") + " HTTP/1.1"
+    target = "PUT " + path_of(name) + " HTTP/1.1"
     both = head(target, JSON, f"Content-Length: {len(body)}", f"If-Match: {etag}", f"If-Match: {etag}") + body
     assert send_raw(server, both).status == 412
     one = head(target, JSON, f"Content-Length: {len(body)}", f"If-Match: {etag}") + body

@@ -6,7 +6,7 @@ from urllib.parse import quote, urljoin
 import pytest
 
 from localdev.dynamodb import free_port
-from localdev.local_server import LocalServer
+from localdev.server_process import LocalServer
 from localdev.template import ROOT
 from tests.integration.http_support import path_of, unique
 

@@ -8,11 +8,11 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
 
 import pytest
 
 from localdev.dynamodb import client
+from tests.integration.http_support import path_of
 
 IDEMPOTENCY_TABLE = "courses-it-idempotency"  # beside the server's courses-it (settings.py's default)
 PARALLEL = 8
@@ -41,7 +41,7 @@ def records(dynalite):
 def test_a_retry_with_the_key_answers_the_first_response_read_back_from_dynalite(server):
     body, key = new_course(), str(uuid.uuid4())
     first = keyed(server, body, key)
-    server.request("PUT", "/courses/" + quote(body["name"], safe=""), {"level": "advanced"})
+    server.request("PUT", path_of(body["name"]), {"level": "advanced"})
 
     again = keyed(server, body, key)
 
@@ -59,7 +59,7 @@ def test_the_same_key_with_another_body_is_422_and_writes_nothing(server):
 
     assert reply.status == 422
     assert reply.body["detail"] == [{"loc": ["header", "Idempotency-Key"], "type": "idempotency_key_reused"}]
-    assert server.request("GET", "/courses/" + quote(other["name"], safe="")).status == 404
+    assert server.request("GET", path_of(other["name"])).status == 404
 
 
 def test_parallel_requests_with_one_key_create_one_course_and_never_fail(server):
@@ -77,7 +77,7 @@ def test_parallel_requests_with_one_key_create_one_course_and_never_fail(server)
     created = [r for r in replies if r.status == 201]
     assert created and all(r.raw == created[0].raw for r in created)
     assert all(int(r.headers["retry-after"]) > 0 for r in replies if r.status == 409)
-    read = server.request("GET", "/courses/" + quote(body["name"], safe=""))
+    read = server.request("GET", path_of(body["name"]))
     assert read.headers["etag"] == created[0].headers["etag"]  # one course, written once
     # The creating request answered only once its record was complete: a client told 409 (in
     # progress) that retries now gets the first 201.

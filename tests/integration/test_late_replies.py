@@ -9,7 +9,7 @@ import pytest
 
 from localdev.dynamodb import client
 from localdev.fault_proxy import FaultProxy
-from localdev.local_server import LocalServer
+from localdev.server_process import LocalServer
 from tests.integration.http_support import path_of
 
 TABLE = "courses-late"

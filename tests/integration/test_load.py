@@ -9,7 +9,7 @@ import pytest
 
 from localdev.fault_proxy import FaultProxy
 from localdev.load import FAULT_HOLD, FAULT_READ_TIMEOUT, Put, listing_problems, lost_updates, page_problem, run_load
-from localdev.local_server import LocalServer
+from localdev.server_process import LocalServer
 
 CLIENTS = 8
 DURATION = 3.0  # seconds; `make load` runs for minutes

@@ -2,7 +2,7 @@
 them, its courses kept, then listed."""
 
 from localdev.dynamodb import Dynalite, client
-from localdev.local_server import LocalServer
+from localdev.server_process import LocalServer
 
 TABLE = "courses-old"
 STAMP = "2024-05-01T12:00:00.000000+0000"

@@ -33,7 +33,7 @@ class Answer:
 
     @classmethod
     def of_http(cls, reply) -> "Answer":
-        """From an HTTP reply (localdev.local_server.HttpReply)."""
+        """From an HTTP reply (localdev.server_process.HttpReply)."""
         return cls(reply.status, reply.headers, json.loads(reply.raw) if reply.raw else None)
 
     def comparable(self) -> tuple:

@@ -1,16 +1,15 @@
 """A short contract check through the real `sam local start-api`: the same conversation with it and
 with the local server (`make run`), each answer with its documented status, and the same answers."""
 
-from urllib.parse import quote
-
 import pytest
 
+from course_service.schemas import course_path
 from localdev.dynamodb import free_port, stop_process, wait_for_port
-from localdev.local_server import LocalServer, request
+from localdev.server_process import LocalServer, request
 from tests.sam_local.sam_cli import Answer
 
 NAME = "Contract ü 100% + more"  # non-ASCII, a space, a percent sign and a plus: encoded in the path
-PATH = "/courses/" + quote(NAME, safe="")
+PATH = course_path(NAME)
 STATUSES = [200, 404, 404, 201, 409, 200, 200, 412, 422, 422, 422, 415, 412, 204, 404]
 
 
@@ -84,7 +83,7 @@ def test_start_api_decodes_the_path_once_before_the_function_does(start_api, mak
     """The one difference in answers (README, "sam local"): the SAM CLI hands the function a path
     it has already decoded, where API Gateway (and make run) hand it as sent, so a name holding
     `%` and two hex digits is decoded twice there: "A%41" is looked up as "AA"."""
-    path = "/courses/" + quote("A%41", safe="")
+    path = course_path("A%41")
     for send in (lambda *args: request("127.0.0.1", start_api, *args), make_run.request):
         assert send("POST", "/courses", {"name": "A%41", "level": "beginner"}).status == 201
 

@@ -9,9 +9,9 @@ from importlib import resources
 
 import pytest
 
+from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT
-from unit_support import ROUTES
 
 PAGE_POLICY = {
     "default-src": ["'none'"],
@@ -74,7 +74,7 @@ def docs(handlers):
     """GET ``path`` from the docs function, as API Gateway would send it."""
 
     def get(path: str) -> Answer:
-        route = ROUTES[("GET", "/docs/{asset}" if path.startswith("/docs/") else path)]
+        route = template.route("GET", "/docs/{asset}" if path.startswith("/docs/") else path)
         event = api_event("GET", path, route=route)
         return Answer(handlers[route.function](event, LambdaContext(function_name=route.function)))
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_service import request_checks
+from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from unit_support import ROUTES
 
 # Bodies that are not a JSON object at all, for POST and PUT alike.
 NOT_AN_OBJECT = {
@@ -424,7 +424,7 @@ def test_a_base64_body_that_is_not_utf8_is_422_and_writes_nothing(api, stored, r
 
 
 def test_a_body_flagged_base64_that_is_not_base64_is_422(handlers, table, stored):
-    route = ROUTES[("POST", "/courses")]
+    route = template.route("POST", "/courses")
     event = api_event("POST", "/courses", route=route, headers={"Content-Type": "application/json"}, body=VALID)
     event["isBase64Encoded"] = True  # but the body is plain JSON text
 

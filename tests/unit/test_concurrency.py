@@ -20,8 +20,9 @@ from course_service import courses
 from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound
 from course_service.models import Revision
 from course_service.schemas import CourseCreate, CourseUpdate
+from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_module
-from unit_support import ROUTES, TABLE_NAME
+from unit_support import TABLE_NAME
 
 PARALLEL = 16
 
@@ -81,7 +82,7 @@ def test_resolvers_in_one_process_share_the_request_being_resolved(table):
     when instance 2, in the same process, resolves a create of "B": instance 1 then runs B's
     request (409) and "A" is never created. If this test fails, Powertools no longer shares it.
     """
-    route = ROUTES[("POST", "/courses")]
+    route = template.route("POST", "/courses")
     first, second = load_module(route.code_uri, route.handler), load_module(route.code_uri, route.handler)
     resolving, resume = threading.Event(), threading.Event()
     resolve = first.app._resolve

@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
+from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from unit_support import ROUTES
 
 UPDATE = ("PUT", "/courses/{name}")
 
@@ -99,7 +99,7 @@ def test_content_type_on_two_lines_is_415_and_writes_nothing(api, table, stored,
 
 
 def invoke_raw(handlers, event):
-    route = ROUTES[UPDATE]
+    route = template.route(*UPDATE)
     return handlers[route.function](event, LambdaContext(function_name=route.function))
 
 
@@ -108,7 +108,7 @@ def test_an_event_with_only_single_value_headers_is_read_as_well(handlers, physi
     event = api_event(
         *UPDATE[:1],
         "/courses/Physics",
-        route=ROUTES[UPDATE],
+        route=template.route(*UPDATE),
         body='{"level": "advanced"}',
         headers={"Content-Type": "application/json", "If-Match": physics},
     )
@@ -126,7 +126,7 @@ def test_multi_value_headers_win_over_the_single_value_field(handlers, physics, 
     event = api_event(
         *UPDATE[:1],
         "/courses/Physics",
-        route=ROUTES[UPDATE],
+        route=template.route(*UPDATE),
         body='{"level": "advanced"}',
         headers=[("Content-Type", "application/json"), ("If-Match", physics), ("If-Match", physics)],
     )
@@ -151,7 +151,7 @@ def test_the_event_lambda_passes_in_is_left_as_it_came(handlers, physics):
     event = api_event(
         *UPDATE[:1],
         "/courses/Physics",
-        route=ROUTES[UPDATE],
+        route=template.route(*UPDATE),
         body='{"level": "advanced"}',
         headers=[("content-type", "Application/JSON"), ("If-Match", physics), ("If-Match", physics)],
     )

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from localdev import template
 from localdev.template import ROOT
-from unit_support import ROUTES, TABLE_NAME, TRANSIENT_ERRORS
+from unit_support import TABLE_NAME, TRANSIENT_ERRORS
 
 
 def assert_unavailable(reply) -> None:
@@ -45,7 +46,7 @@ def test_health_is_unavailable_when_dynamodb_throttles_or_fails(api, table, dyna
 def test_health_loads_neither_pydantic_nor_the_event_handler():
     """Health is probed often and reads no body: its cold start stays near the botocore floor by not
     importing what validation and routing need (docs/PERFORMANCE.md)."""
-    route = ROUTES[("GET", "/health")]
+    route = template.route("GET", "/health")
     probe = (
         "import json, sys; from pathlib import Path; from localdev.runtime import load_handler; "
         "load_handler(Path(sys.argv[1]), sys.argv[2]); print(json.dumps(sorted(sys.modules)))"

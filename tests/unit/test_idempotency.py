@@ -17,9 +17,10 @@ import pytest
 from course_service import courses
 from course_service.errors import CreateInProgress
 from course_service.schemas import CourseCreate, course_path
+from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT
-from unit_support import IDEMPOTENCY_TABLE_NAME, ROUTES, TABLE_NAME, client_error
+from unit_support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, client_error
 
 KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}
@@ -157,7 +158,7 @@ def test_the_header_name_is_case_insensitive(api, keyed):
 
 
 def test_two_idempotency_key_lines_are_422(handlers, table, stored):
-    route = ROUTES[("POST", "/courses")]
+    route = template.route("POST", "/courses")
     event = api_event(
         "POST",
         "/courses",
@@ -264,7 +265,7 @@ def test_without_the_header_the_idempotency_utility_is_not_even_imported():
     """Requests without a key do not pay for it: Powertools' idempotency utility and the boto3 it
     brings are ~55 ms of cold start (docs/PERFORMANCE.md). They load with the first keyed request.
     (moto needs boto3 in the probe, so boto3 itself is not checked here; make bench counts modules.)"""
-    route = ROUTES[("POST", "/courses")]
+    route = template.route("POST", "/courses")
     probe = f"""
 import json, sys
 from pathlib import Path

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from course_service import entry
+from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from unit_support import ROUTES
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
 # A cursor holds a course name (base64 is no secret): it stays out of the logs like the name itself.
@@ -41,7 +41,7 @@ def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
     monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
     level = entry.logger.log_level
     entry.logger.setLevel("DEBUG")  # every line the service can write, as with LogLevel=DEBUG
-    route = ROUTES[(method, resource)]
+    route = template.route(method, resource)
     headers = {"Content-Type": "application/json", "Authorization": CREDENTIAL, "X-Amz-Security-Token": "tok-secret"}
     event = api_event(method, path, route=route, headers=headers, body=json.dumps(body) if body else None)
     try:

@@ -8,8 +8,8 @@ import pytest
 
 from course_service import courses, entry
 from course_service.errors import StoreUnavailable
+from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from unit_support import ROUTES
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ def test_an_unexpected_error_is_logged_with_the_request_id(
     monkeypatch.setattr(courses, function, explode)
     log = io.StringIO()
     monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
-    route = ROUTES[(method, resource)]
+    route = template.route(method, resource)
     event = api_event(method, path, route=route)
 
     reply = handlers[route.function](event, LambdaContext(function_name=route.function))
@@ -96,7 +96,7 @@ def test_500s_and_503s_are_each_counted_for_their_own_alarm(
 ):
     """Handler-caught 500s are not Lambda errors, and 503s are not bugs: each has its metric and alarm."""
     monkeypatch.setattr(courses, function, _raise(error))
-    route = ROUTES[(method, resource)]
+    route = template.route(method, resource)
     capsys.readouterr()
 
     reply = handlers[route.function](api_event(method, path, route=route), LambdaContext(function_name=route.function))

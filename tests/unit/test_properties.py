@@ -19,7 +19,7 @@ import json
 import os
 import unicodedata
 from contextlib import contextmanager, suppress
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from course_service.request_checks import parse_json
-from course_service.schemas import CourseCreate, CourseUpdate
+from course_service.schemas import CourseCreate, CourseUpdate, course_path
 from localdev import template
 
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -293,10 +293,6 @@ def fresh_table(client):
     assert client.scan(TableName=name)["Count"] <= 1
 
 
-def path_of(name: str) -> str:
-    return "/courses/" + quote(name, safe="")
-
-
 def stored_items(client) -> list[dict]:
     return client.scan(TableName=os.environ["TABLE_NAME"])["Items"]
 
@@ -328,7 +324,7 @@ def test_create_handler_gives_201_with_the_trimmed_course_or_422_and_writes_noth
         assert reply.status == 201, (reply.status, reply.body)
         assert set(reply.body) == COURSE_FIELDS
         assert (reply.body["name"], reply.body["level"]) == (name, level)
-        assert urljoin("/courses", reply.headers["location"]) == path_of(name)
+        assert urljoin("/courses", reply.headers["location"]) == course_path(name)
         read = invoke("GET", "/courses/{name}", urljoin("/courses", reply.headers["location"]))
         assert (read.status, read.body, read.headers["etag"]) == (200, reply.body, reply.headers["etag"])
 
@@ -346,12 +342,12 @@ def test_update_handler_gives_200_with_the_new_level_or_422_and_changes_nothing(
         reply = invoke(
             "PUT",
             "/courses/{name}",
-            path_of(name),
+            course_path(name),
             body=json.dumps(body),
             headers={"If-Match": created.headers["etag"]},
         )
         assert reply.status != 500, reply.body
-        read = invoke("GET", "/courses/{name}", path_of(name))
+        read = invoke("GET", "/courses/{name}", course_path(name))
         valid = isinstance(body, dict) and set(body) == {"level"} and expected_level(body["level"]) is not None
         event("accepted" if valid else "rejected")
         if not valid:

@@ -14,9 +14,6 @@ from botocore.exceptions import (
 from course_service import settings
 from course_service.conditional import etag
 from course_service.models import Course
-from localdev import template
-
-ROUTES = {(route.method, route.resource): route for route in template.routes()}
 
 TABLE_NAME = os.environ["TABLE_NAME"]  # set by pyproject.toml's [tool.pytest_env]
 # Not set for the tests: the default, derived from TABLE_NAME, as localdev derives it too.
