@@ -12,7 +12,7 @@ limits apply at the edge.
 
 Instances must be processes, not threads: Powertools keeps the event being resolved in a class
 attribute (``BaseRouter.current_event``) that every resolver of a process shares, so two requests
-resolved at once in one process can swap events (tests/unit/test_concurrency.py shows it).
+resolved at once in one process can swap events (tests/unit/test_racing_requests.py shows it).
 """
 
 import base64

@@ -1,7 +1,7 @@
 """POST /courses with Idempotency-Key over HTTP, against dynalite: no TTL, and no item returned with a
 refused conditional put (``ReturnValuesOnConditionCheckFailure`` is ignored), so Powertools reads the
 record instead; parallel requests with one key through the local server's instance processes.
-(tests/unit/test_idempotency.py: the whole contract under moto; test_late_replies.py: late replies.)
+(tests/unit/test_create_course_idempotency_key.py: the whole contract under moto; test_late_replies.py: late replies.)
 """
 
 import threading

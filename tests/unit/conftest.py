@@ -9,6 +9,7 @@ stack trace, library name, table name or AWS identifier anywhere in the body or 
 import itertools
 import json
 import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from moto.core.models import botocore_stubber as moto_backend
 from course_service import courses
 from course_service.models import Course
 from course_service.schemas import course_path
-from unit_support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
+from tests.unit.support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
 
 NO_BODY = (204, 304)
 
@@ -138,7 +139,7 @@ class DynamoDBSpy:
     def __init__(self, client):
         self._real_call = client._make_api_call
         self.calls: list[tuple[str, dict]] = []
-        self._failures: dict[str, object] = {}
+        self._failures: dict[str, Exception] = {}
 
     def fail(self, operation: str, error: Exception) -> None:
         """From now on, every ``operation`` call raises ``error`` instead of reaching DynamoDB."""
@@ -204,10 +205,12 @@ class LateReplies:
     def __init__(self, client):
         self._events = client.meta.events
         self._lost: dict[tuple[str, str | None], int] = {}
-        self._meanwhile: dict[tuple[str, str | None], object] = {}
+        self._meanwhile: dict[tuple[str, str | None], Callable[[], object] | None] = {}
         self.registered: list[str] = []
 
-    def lose(self, operation: str, replies: int = 1, meanwhile=None, table: str | None = None) -> None:
+    def lose(
+        self, operation: str, replies: int = 1, meanwhile: Callable[[], object] | None = None, table: str | None = None
+    ) -> None:
         """The next ``replies`` ``operation`` requests (to ``table`` only, if given) are applied,
         then their replies time out.
 
@@ -232,8 +235,8 @@ class LateReplies:
             return None  # moto answers
         self._lost[rule] -= 1
         moto_backend(event_name=event_name, request=request, **kwargs)  # DynamoDB applies it...
-        if self._meanwhile[rule] is not None:
-            self._meanwhile[rule]()
+        if (meanwhile := self._meanwhile[rule]) is not None:
+            meanwhile()
         raise ReadTimeoutError(endpoint_url=request.url)  # ...and its reply never arrives
 
     def remove(self) -> None:
@@ -242,7 +245,7 @@ class LateReplies:
 
 
 @pytest.fixture
-def late_replies(table) -> LateReplies:
+def late_replies(table) -> Iterator[LateReplies]:
     """Lose DynamoDB's replies to chosen operations after they were applied (see LateReplies)."""
     late = LateReplies(Course._get_connection().connection.client)
     yield late

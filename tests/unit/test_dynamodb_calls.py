@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from unit_support import FIRST_ETAG
+from tests.unit.support import FIRST_ETAG
 
 VALID_CREATE = {"name": "Biology", "level": "beginner"}
 CASES = {

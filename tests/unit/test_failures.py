@@ -1,5 +1,5 @@
 """When things go wrong: DynamoDB throttling or unavailability gives 503 with Retry-After; anything
-unexpected gives 500 {"message": "Internal server error"} (logged: see test_observability.py). No
+unexpected gives 500 {"message": "Internal server error"} (logged: see test_logs.py). No
 response shows what went wrong inside (the ``api`` fixture checks every body and header for that)."""
 
 from http import HTTPStatus
@@ -8,7 +8,7 @@ import pytest
 
 from course_service import courses
 from course_service.errors import CourseError
-from unit_support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
+from tests.unit.support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
 
 # One request per DynamoDB call a request can make, against the existing course "Chemistry".
 REQUESTS = {

@@ -10,7 +10,7 @@ import pytest
 
 from localdev import template
 from localdev.template import ROOT
-from unit_support import TABLE_NAME, TRANSIENT_ERRORS
+from tests.unit.support import TABLE_NAME, TRANSIENT_ERRORS
 
 
 def assert_unavailable(reply) -> None:

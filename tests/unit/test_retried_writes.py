@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 import pytest
 
 from course_service.schemas import course_path
-from unit_support import TABLE_NAME
+from tests.unit.support import TABLE_NAME
 
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}
 UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"

@@ -55,7 +55,7 @@ def test_a_bad_value_is_refused_naming_the_variable(variable, value):
 
 def test_settings_cannot_change_once_read():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        Settings.from_environment({}).table_name = "other"  # type: ignore[misc]
+        Settings.from_environment({}).table_name = "other"
 
 
 def test_a_function_with_a_bad_timeout_fails_at_import_with_the_variable_named():

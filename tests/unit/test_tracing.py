@@ -47,7 +47,7 @@ with mock_aws():
 
 
 @pytest.fixture(scope="module")
-def traces() -> dict[str, str]:
+def traces() -> dict[str, list[dict]]:
     """{capture setting: what the X-Ray SDK sent while create and get ran traced with it}, for the
     template's setting and Powertools' default ("true")."""
     settings = [function_environment()["POWERTOOLS_TRACER_CAPTURE_RESPONSE"], "true"]
@@ -82,7 +82,7 @@ def traces() -> dict[str, str]:
         by_trace.setdefault(document["trace_id"], []).append(document)
     ordered = [by_trace[trace] for trace in sorted(by_trace)]
     assert len(ordered) == len(settings)
-    return dict(zip(["template", "default"], ordered, strict=False))
+    return {"template": ordered[0], "default": ordered[1]}
 
 
 def names(documents: list[dict]) -> set[str]:

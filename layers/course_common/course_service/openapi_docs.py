@@ -1,6 +1,6 @@
 """OpenAPI documentation of the routes' answers: the ``responses`` each route declares, from one
 description per status. What the documents say is checked against what the functions answer
-(tests/test_openapi.py, and the fuzzing of the local server against openapi.json)."""
+(tests/infrastructure/test_openapi.py, and the fuzzing of the local server against openapi.json)."""
 
 from http import HTTPStatus
 

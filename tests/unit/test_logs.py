@@ -1,4 +1,5 @@
-"""Logs: JSON, the API Gateway request id on every line, never a request body or a credential."""
+"""Logs: JSON, the API Gateway request id on every line, never a request body or a credential; an
+unexpected error is logged with the request id (the correlation id) and what was raised."""
 
 import base64
 import io
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-from course_service import entry
+from course_service import courses, entry
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 
@@ -57,3 +58,29 @@ def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
     text = json.dumps(lines)
     for secret in (SECRET_NAME, CURSOR, "Signature=feedface", "AKIDEXAMPLE", "tok-secret"):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    "function, method, resource, path",
+    [("get", "GET", "/courses/{name}", "/courses/Chemistry"), ("check_store", "GET", "/health", "/health")],
+    ids=["through the resolver (get)", "without one (health)"],
+)
+def test_an_unexpected_error_is_logged_with_the_request_id(
+    handlers, table, monkeypatch, function, method, resource, path
+):
+    def explode(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(courses, function, explode)
+    log = io.StringIO()
+    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
+    route = template.route(method, resource)
+    event = api_event(method, path, route=route)
+
+    reply = handlers[route.function](event, LambdaContext(function_name=route.function))
+
+    assert reply["statusCode"] == 500
+    records = [json.loads(line) for line in log.getvalue().splitlines()]
+    errors = [record for record in records if record["level"] == "ERROR"]
+    assert [record["correlation_id"] for record in errors] == [event["requestContext"]["requestId"]]
+    assert "kaboom" in errors[0]["exception"]

@@ -1,5 +1,6 @@
-"""GET /courses/{name}, and the name in the path: percent-encoded by the client, decoded exactly once
-by the service, whether API Gateway's pathParameters arrive decoded or still encoded."""
+"""The name in a course's path: percent-encoded by the client, decoded exactly once by the service,
+whether API Gateway's pathParameters arrive decoded or still encoded; a path that no course can
+have is 404 (the name policy itself: test_course_name_policy.py)."""
 
 import pytest
 
@@ -29,26 +30,6 @@ TRICKY_NAMES = [
 PATH_PARAMETERS = pytest.mark.parametrize(
     "decode", [True, False], ids=["pathParameters decoded", "pathParameters encoded"]
 )
-
-
-def test_get_answers_200_with_the_course_and_its_etag(create, get):
-    created = create("Biology", "intermediate")
-
-    reply = get("Biology")
-
-    assert reply.status == 200
-    assert reply.body == created.body
-    assert reply.headers["etag"] == created.headers["etag"]
-
-
-def test_get_of_a_missing_course_is_404(create, get):
-    create("Biology")
-
-    reply = get("Geology")
-
-    assert reply.status == 404
-    assert set(reply.body) == {"message"} and reply.body["message"]
-    assert "etag" not in reply.headers
 
 
 @PATH_PARAMETERS

@@ -22,7 +22,7 @@ from course_service.models import Revision
 from course_service.schemas import CourseCreate, CourseUpdate
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_module
-from unit_support import TABLE_NAME
+from tests.unit.support import TABLE_NAME
 
 PARALLEL = 16
 

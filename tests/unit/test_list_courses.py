@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course_service.schemas import course_path
-from unit_support import COURSE_FIELDS, LEVELS, TABLE_NAME
+from tests.unit.support import COURSE_FIELDS, LEVELS, TABLE_NAME
 
 # In code point order, which is DynamoDB's (UTF-8 byte) order: upper case before lower case, then
 # Latin-1, then the rest of the BMP (fullwidth forms at U+FFxx), then characters beyond it (which

@@ -8,7 +8,7 @@ import pytest
 
 from course_service.conditional import UNMATCHABLE, etag, expected_revision
 from course_service.models import Course, Revision
-from unit_support import COURSE_FIELDS, timestamp
+from tests.unit.support import COURSE_FIELDS, timestamp
 
 CREATED = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 

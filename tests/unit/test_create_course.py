@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from unit_support import COURSE_FIELDS, LEVELS, timestamp
+from tests.unit.support import COURSE_FIELDS, LEVELS, timestamp
 
 STRONG_ETAG = re.compile(r'^"[^"]*"$')
 

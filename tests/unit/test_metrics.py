@@ -1,51 +1,13 @@
-"""Logs and metrics: an unexpected error is logged with the API Gateway request id (the correlation
-id); each outcome is counted as a CloudWatch metric (embedded metric format on stdout)."""
-
-import io
-import json
+"""Metrics: each outcome is counted as a CloudWatch metric (embedded metric format on stdout), and
+500s and 503s each have their own, for their own alarm."""
 
 import pytest
 
-from course_service import courses, entry
+from course_service import courses
 from course_service.errors import StoreUnavailable
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
-
-
-@pytest.mark.parametrize(
-    "function, method, resource, path",
-    [("get", "GET", "/courses/{name}", "/courses/Chemistry"), ("check_store", "GET", "/health", "/health")],
-    ids=["through the resolver (get)", "without one (health)"],
-)
-def test_an_unexpected_error_is_logged_with_the_request_id(
-    handlers, table, monkeypatch, function, method, resource, path
-):
-    def explode(*args, **kwargs):
-        raise RuntimeError("kaboom")
-
-    monkeypatch.setattr(courses, function, explode)
-    log = io.StringIO()
-    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
-    route = template.route(method, resource)
-    event = api_event(method, path, route=route)
-
-    reply = handlers[route.function](event, LambdaContext(function_name=route.function))
-
-    assert reply["statusCode"] == 500
-    records = [json.loads(line) for line in log.getvalue().splitlines()]
-    errors = [record for record in records if record["level"] == "ERROR"]
-    assert [record["correlation_id"] for record in errors] == [event["requestContext"]["requestId"]]
-    assert "kaboom" in errors[0]["exception"]
-
-
-def metric_names(stdout: str) -> list[str]:
-    """The names of the metrics flushed in embedded metric format (one JSON object per line)."""
-    names = []
-    for line in stdout.splitlines():
-        document = json.loads(line) if line.startswith("{") else {}
-        for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
-            names += [metric["Name"] for metric in directive["Metrics"]]
-    return names
+from tests.unit.support import metric_names
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Plain helpers and constants shared by the unit tests (fixtures live in conftest.py)."""
 
+import json
 import os
 from datetime import UTC, datetime
 
@@ -86,3 +87,13 @@ PERMANENT_ERRORS = {
     code: _client_error_factory(code)
     for code in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException")
 }
+
+
+def metric_names(stdout: str) -> list[str]:
+    """The names of the metrics flushed in embedded metric format (one JSON object per line)."""
+    names = []
+    for line in stdout.splitlines():
+        document = json.loads(line) if line.startswith("{") else {}
+        for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
+            names += [metric["Name"] for metric in directive["Metrics"]]
+    return names

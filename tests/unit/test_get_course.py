@@ -1,4 +1,6 @@
-"""Conditional GET /courses/{name}: If-None-Match with the course's current ETag (or ``*``) answers 304
+"""GET /courses/{name}: 200 with the course and its ETag, 404 when there is none.
+
+Conditional GET: If-None-Match with the course's current ETag (or ``*``) answers 304
 with no body and the ETag; anything else answers 200 as without it. If-None-Match compares weakly
 (RFC 9110 8.8.3.2): W/"x" matches "x". The ETags come from the service's responses, never spelled
 out here, so these tests hold whatever the ETag's format."""
@@ -6,6 +8,26 @@ out here, so these tests hold whatever the ETag's format."""
 import pytest
 
 from course_service.schemas import course_path
+
+
+def test_get_answers_200_with_the_course_and_its_etag(create, get):
+    created = create("Biology", "intermediate")
+
+    reply = get("Biology")
+
+    assert reply.status == 200
+    assert reply.body == created.body
+    assert reply.headers["etag"] == created.headers["etag"]
+
+
+def test_get_of_a_missing_course_is_404(create, get):
+    create("Biology")
+
+    reply = get("Geology")
+
+    assert reply.status == 404
+    assert set(reply.body) == {"message"} and reply.body["message"]
+    assert "etag" not in reply.headers
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from course_service.schemas import CourseCreate, course_path
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT
-from unit_support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, client_error
+from tests.unit.support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, client_error
 
 KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}
@@ -225,9 +225,8 @@ def test_a_keyed_create_of_an_existing_name_is_409_in_four_calls(keyed, create, 
 
 
 def test_a_replay_is_not_counted_as_a_created_course_and_in_progress_is_a_conflict(keyed, capsys, monkeypatch):
-    from test_observability import metric_names
-
     from course_service import idempotency
+    from tests.unit.support import metric_names
 
     keyed()
     assert metric_names(capsys.readouterr().out) == ["CourseCreated"]
