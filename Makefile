@@ -29,7 +29,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: run test test-sam-local lint fmt dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: run test test-sam-local lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
 	$(PY) -m localdev
@@ -45,6 +45,9 @@ lint: install ## ruff (lint, format check) and mypy (--strict on the layer and t
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/course_common/course_service functions
+
+hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
+	$(VENV)/bin/pre-commit install
 
 fmt: install ## Fix what ruff can: import order, then formatting
 	$(VENV)/bin/ruff check --select I --fix .

@@ -1,6 +1,8 @@
 """CI/CD: the workflows parse, test with the README's command, and deploy dev then prod with OIDC."""
 
 import re
+import subprocess
+import sys
 import tomllib
 
 import yaml
@@ -82,3 +84,17 @@ def test_ci_runs_make_test_then_sam_local_for_real():
     ]
     assert commands == ["make test", "make test-sam-local"]
     assert re.search(r"^test-sam-local:", (ROOT / "Makefile").read_text(), re.M)
+
+
+def test_the_pre_commit_hook_runs_the_gates_make_test_starts_with():
+    """`make hooks` installs .pre-commit-config.yaml: a valid config whose one hook is `make lint`,
+    the target `make test` depends on, so a commit meets the same gates as CI."""
+    config = ROOT / ".pre-commit-config.yaml"
+    checked = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(config)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    hooks = [hook for repo in yaml.safe_load(config.read_text())["repos"] for hook in repo["hooks"]]
+    assert [(hook["entry"], hook["pass_filenames"]) for hook in hooks] == [("make --no-print-directory lint", False)]
+    test_target = re.search(r"^test:([^#\n]*)", (ROOT / "Makefile").read_text(), re.M)
+    assert test_target and "lint" in test_target.group(1).split()
