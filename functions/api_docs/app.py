@@ -17,7 +17,7 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from course_service.resolver import create_app, handler_for
+from course_service.resolver import create_app, lambda_entry_for
 from course_service.responses import error_response
 
 HERE = Path(__file__).parent
@@ -71,4 +71,4 @@ def page_file(asset: str):
     return Response(200, content_type=ASSETS[asset][1], body=_read(asset), headers={"Cache-Control": ASSET_CACHE})
 
 
-lambda_handler = handler_for(app)
+lambda_handler = lambda_entry_for(app)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from course_service import courses
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import course_success, documented_errors
-from course_service.resolver import create_app, handler_for
+from course_service.resolver import create_app, lambda_entry_for
 from course_service.responses import course_location, course_response
 from course_service.schemas import CourseCreate, CourseResponse, IdempotencyKey
 
@@ -58,4 +58,4 @@ def create_course(course: CourseCreate, idempotency_key: IdempotencyKeyHeader = 
     return course_response(created, HTTPStatus.CREATED, {"Location": course_location(created)})
 
 
-lambda_handler = handler_for(app)
+lambda_handler = lambda_entry_for(app)

@@ -11,7 +11,7 @@ from course_service import courses
 from course_service.conditional import expected_revision
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import documented_errors
-from course_service.resolver import create_app, handler_for
+from course_service.resolver import create_app, lambda_entry_for
 from course_service.schemas import course_name_from_path
 
 app = create_app()
@@ -34,4 +34,4 @@ def delete_course(name: str, if_match: Annotated[str | None, Header(alias="If-Ma
     return Response(HTTPStatus.NO_CONTENT)
 
 
-lambda_handler = handler_for(app)
+lambda_handler = lambda_entry_for(app)

@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from course_service import courses
-from course_service.entry import RETRY_AFTER, entry_point, proxy_response
+from course_service.entry import RETRY_AFTER, lambda_entry, proxy_response
 from course_service.errors import StoreUnavailable
 
 
@@ -21,4 +21,4 @@ def health(event: dict[str, Any], context: object) -> dict[str, Any]:
     return proxy_response(HTTPStatus.OK, {"status": "ok"})
 
 
-lambda_handler = entry_point(health)
+lambda_handler = lambda_entry(health)

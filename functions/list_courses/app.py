@@ -10,7 +10,7 @@ from course_service import courses
 from course_service.entry import tracer
 from course_service.openapi_docs import documented_errors
 from course_service.paging import MAX_CURSOR_CHARACTERS, page_response, start_after
-from course_service.resolver import create_app, handler_for
+from course_service.resolver import create_app, lambda_entry_for
 from course_service.schemas import CoursePage, Level
 
 app = create_app()
@@ -39,4 +39,4 @@ def list_courses(
     return page_response(page, level)
 
 
-lambda_handler = handler_for(app)
+lambda_handler = lambda_entry_for(app)

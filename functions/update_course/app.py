@@ -11,7 +11,7 @@ from course_service import courses
 from course_service.conditional import expected_revision
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import course_success, documented_errors
-from course_service.resolver import create_app, handler_for
+from course_service.resolver import create_app, lambda_entry_for
 from course_service.responses import course_response
 from course_service.schemas import CourseResponse, CourseUpdate, course_name_from_path
 
@@ -41,4 +41,4 @@ def update_course(
     return course_response(updated)
 
 
-lambda_handler = handler_for(app)
+lambda_handler = lambda_entry_for(app)

@@ -113,7 +113,7 @@ def _add_headers(response: dict[str, Any], headers: dict[str, str]) -> None:
     response[key] = target
 
 
-def entry_point(handle: ProxyHandler) -> ProxyHandler:
+def lambda_entry(handle: ProxyHandler) -> ProxyHandler:
     """The Lambda entry point for ``handle``: request-id correlated logs, traces, flushed metrics,
     a bare 500 for anything ``handle`` lets escape (its text is logged, never sent), the headers of
     every response, and every 503 counted."""

@@ -1,7 +1,7 @@
 """The resolver every course function builds its routes on, and its Lambda entry point.
 
 Handlers build their app with :func:`create_app`, declare their routes, and export
-``lambda_handler = handler_for(app)``. Requests that must not reach a route are answered before the
+``lambda_handler = lambda_entry_for(app)``. Requests that must not reach a route are answered before the
 resolver sees them (:func:`request_refusal`); domain errors and validation errors become their
 JSON answers here (logs, metrics and traces: :mod:`course_service.entry`).
 """
@@ -25,7 +25,7 @@ from course_service.entry import (
     INTERNAL_ERROR,
     RETRY_AFTER,
     ProxyHandler,
-    entry_point,
+    lambda_entry,
     logger,
     metrics,
     proxy_response,
@@ -93,7 +93,7 @@ def for_powertools(event: Mapping[str, Any]) -> dict[str, Any]:
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates requests with Pydantic and answers every error with clean JSON.
 
-    :func:`handler_for` checks each request before the resolver sees it (:func:`request_refusal`):
+    :func:`lambda_entry_for` checks each request before the resolver sees it (:func:`request_refusal`):
     JSON only (415), small (413), UTF-8 I-JSON holding an object (422). Powertools would parse form
     and multipart bodies itself, and its multipart parser raises a plain ValueError (a 500) when the
     boundary is missing. No Content-Type is read as JSON.
@@ -120,7 +120,7 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def unexpected_error(error: Exception) -> Response[Any]:
-        # Here, not in entry_point, so the error is logged once, with our logger: Powertools logs
+        # Here, not in lambda_entry, so the error is logged once, with our logger: Powertools logs
         # what no handler took through its own, unstructured, logger before re-raising it.
         record_unexpected_error()
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
@@ -128,8 +128,8 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
-def handler_for(app: APIGatewayRestResolver) -> ProxyHandler:
-    """The Lambda entry point for ``app`` (see :func:`course_service.entry.entry_point`): requests
+def lambda_entry_for(app: APIGatewayRestResolver) -> ProxyHandler:
+    """The Lambda entry point for ``app`` (see :func:`course_service.entry.lambda_entry`): requests
     that must not reach a route are answered here, before routing; the others are resolved."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -138,4 +138,4 @@ def handler_for(app: APIGatewayRestResolver) -> ProxyHandler:
             return proxy_response(refusal.status_code, refusal.body or {})
         return app.resolve(for_powertools(event), context)
 
-    return entry_point(handle)
+    return lambda_entry(handle)
