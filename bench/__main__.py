@@ -21,6 +21,7 @@ import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from bench import build
 from bench.worker import course_name
@@ -139,7 +140,7 @@ class Bench:
         event = self.events[folder or _folder_of(kind)]
         results = []
         for _ in range(runs):
-            job = {
+            job: dict[str, Any] = {
                 "mode": "cold",
                 "kind": kind,
                 "run": "cold",

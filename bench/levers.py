@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench import build
 from bench.__main__ import FLOOR_SOURCE, Bench, seed
@@ -56,7 +57,8 @@ IMPORT = (
 def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple[float, int]]:
     """Median ms and modules to import each cumulative set of PIECES, in fresh processes, round robin."""
     paths = [str(build.SAM_BUILD / "CourseCommonLayer" / "python"), str(build.RUNTIME)]  # the layer, the runtime
-    sets, modules = {}, []
+    sets: dict[str, list[str]] = {}
+    modules: list[str] = []
     for name, more in PIECES.items():
         modules = modules + more
         sets[name] = modules
@@ -73,6 +75,8 @@ def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple
 
 def main(runs: int = 11) -> int:
     python = _runtime_python()
+    if python is None:
+        sys.exit("no python3.13: set PYTHON_RUNTIME (see make doctor)")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Dynalite() as dynalite:
         workdir = Path(tmp)
         (workdir / "floor").mkdir()
@@ -82,7 +86,7 @@ def main(runs: int = 11) -> int:
         seed(dynalite.endpoint, "courses-bench", 100)
         bench = Bench(python, dynalite.endpoint, "courses-bench", workdir)
         no_botocore = layer_without_botocore(workdir)
-        base = {
+        base: dict[str, Any] = {
             "mode": "cold",
             "kind": "get",
             "run": "levers",
@@ -110,11 +114,13 @@ def main(runs: int = 11) -> int:
         cold = statistics.median(r["cold_ms"] for r in results)
         rss = statistics.median(r["rss_mb"] for r in results)
         print(f"  {name:<40} {cold:7.1f} ms  x{cold / floor:.2f}  RSS {rss:.0f} MB  {results[0]['modules']} modules")
-    base = costs["botocore (the floor's imports)"][0]
+    floor_imports = costs["botocore (the floor's imports)"][0]
     print(f"import only, median of {runs} fresh processes each (cumulative; over botocore's imports)")
-    previous = base
+    previous = floor_imports
     for name, (ms, modules) in costs.items():
-        print(f"  {name:<50} {ms:7.1f} ms  +{ms - base:6.1f} (this row +{ms - previous:5.1f})  {modules} modules")
+        print(
+            f"  {name:<50} {ms:7.1f} ms  +{ms - floor_imports:6.1f} (this row +{ms - previous:5.1f})  {modules} modules"
+        )
         previous = ms
     return 0
 

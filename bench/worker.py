@@ -44,6 +44,8 @@ def peak_rss_mb() -> float:
 
 def load(module_name: str, path: str):
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module at {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
@@ -104,8 +106,8 @@ class Recorder:
 
         self.counting = False
         self.calls = self.attempts = 0
-        self.replay = None  # a recorded response to answer with, instead of the network
-        self.recorded = {}
+        self.replay = False  # True: answer with the recorded responses, instead of the network
+        self.recorded: dict[bytes, tuple[int, object, bytes]] = {}
         recorder = self
         create_client = botocore.session.Session.create_client
 
@@ -119,7 +121,7 @@ class Recorder:
         send = botocore.httpsession.URLLib3Session.send
 
         def recording_send(session, request):
-            if recorder.replay is not None:
+            if recorder.replay:
                 return recorder._stubbed(request)
             response = send(session, request)
             target = request.headers.get("X-Amz-Target", b"")

@@ -48,6 +48,7 @@ def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | 
 
 def first_line(process: subprocess.Popen, timeout: float = 30.0) -> str:
     """The first line a child process prints on its stdout pipe; bounded by ``timeout``."""
+    assert process.stdout is not None, "started without stdout=PIPE"
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         if not selector.select(timeout):
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             ensure_tables(dynalite.endpoint, args.table)
             print(f"DynamoDB (dynalite) on {dynalite.endpoint}, table {args.table}; Ctrl-C stops it.", flush=True)
+            assert dynalite.process is not None  # started by the with statement
             return dynalite.process.wait()  # only if dynalite stops by itself
         except KeyboardInterrupt:
             return 0

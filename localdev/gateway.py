@@ -291,10 +291,10 @@ class _Connection(socketserver.BaseRequestHandler):
             reply = _refusal(refused.status)
         else:
             reply = self._answer(method, request, raw)
-        refused = self.http.their_state not in (h11.DONE, h11.MUST_CLOSE)  # its body, if any, is unread
-        self._send(reply, method, close=refused)
+        unread = self.http.their_state not in (h11.DONE, h11.MUST_CLOSE)  # its body, if any, is unread
+        self._send(reply, method, close=unread)
         log.info("%s %s %d %.1f ms", method, reply.resource, reply.status, (time.perf_counter() - started) * 1000)
-        if refused:
+        if unread:
             self._linger()
         return self.http.our_state is h11.DONE and self.http.their_state is h11.DONE
 

@@ -47,6 +47,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
+from typing import Any
 from urllib.parse import urlencode
 
 from localdev.dynamodb import HOST  # the only target: this is a local tool
@@ -124,8 +125,8 @@ class Client:
 
     def request(
         self, operation: str, method: str, path: str, body: dict | None = None, headers: dict | None = None
-    ) -> tuple[int, dict[str, str], object]:
-        """(status, lower-case headers, parsed body); status 0 if the connection failed."""
+    ) -> tuple[int, dict[str, str], Any]:
+        """(status, lower-case headers, parsed body: JSON, so Any); status 0 if the connection failed."""
         payload = json.dumps(body) if body is not None else None
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         started = time.perf_counter()
@@ -277,7 +278,7 @@ class LoadRun:
         """One page (random limit and level), half the time the one after this client's last page."""
         level = rng.choice((None, *LEVELS))
         limit = rng.randint(1, 100)
-        query = {"limit": limit}
+        query: dict[str, str | int] = {"limit": limit}
         if level:
             query["level"] = level
         if cursors.get(level) and rng.random() < 0.5:

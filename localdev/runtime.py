@@ -35,7 +35,10 @@ def load_module(code_uri: Path, handler: str) -> ModuleType:
     put_layers_on_path()
     module_name = handler.rsplit(".", 1)[0]
     unique = f"lambda_{code_uri.name}_{module_name}_{next(_instance_ids)}"
-    spec = importlib.util.spec_from_file_location(unique, code_uri / f"{module_name.replace('.', '/')}.py")
+    path = code_uri / f"{module_name.replace('.', '/')}.py"
+    spec = importlib.util.spec_from_file_location(unique, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module at {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique] = module
     spec.loader.exec_module(module)
@@ -99,7 +102,7 @@ def api_event(
     multi_headers = _header_lines_by_name(lines)
     single_headers = {name: values[-1] for name, values in multi_headers.items()}
     encoded = isinstance(body, bytes)
-    if encoded:
+    if isinstance(body, bytes):
         body = base64.b64encode(body).decode("ascii")
     params = route.match(path) if route else None
     if params and decode_path_parameters:

@@ -74,6 +74,7 @@ class LocalServer:
         return f"http://{self.host}:{self.port}"
 
     def _read_output(self) -> None:
+        assert self.process.stdout is not None  # started with stdout=PIPE
         for line in self.process.stdout:
             if len(self._head) < KEPT_HEAD_LINES:
                 self._head.append(line)

@@ -20,7 +20,7 @@ PIN = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^ ;\\]+)")
 
 
 def _pins(path) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in path.read_text().splitlines():
         if match := PIN.match(line):
             pins[canonicalize_name(match.group(1))] = match.group(2)
@@ -31,7 +31,7 @@ def _index_hosts() -> set[str]:
     """The hosts of the indexes this machine's pip and npm use: pip's default, its configuration, npm's registry."""
     from pip._internal.models.index import PyPI  # pip's own default index and its file host
 
-    hosts = {PyPI.netloc, PyPI.file_storage_domain}
+    hosts: set[str | None] = {PyPI.netloc, PyPI.file_storage_domain}
     config = subprocess.run(
         [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=True
     ).stdout

@@ -74,10 +74,10 @@ def _module_calls(module: str) -> dict[str, set[tuple[str | None, str]]]:
     """For each top-level function of a course_service module: the calls it and the module's
     functions it calls make, as (module name or None, function name)."""
     tree = ast.parse((ROOT / f"layers/course_common/course_service/{module}.py").read_text())
-    direct = {}
+    direct: dict[str, set[tuple[str | None, str]]] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            found = set()
+            found: set[tuple[str | None, str]] = set()
             for call in ast.walk(node):
                 if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
                     found.add((None, call.func.id))
@@ -90,13 +90,14 @@ def _module_calls(module: str) -> dict[str, set[tuple[str | None, str]]]:
             direct[node.name] = found
     resolved = {}
     for name in direct:
-        calls, todo = set(), [name]
+        calls: set[tuple[str | None, str]] = set()
+        todo = [name]
         while todo:
-            for call in direct.get(todo.pop(), ()):
-                if call not in calls:
-                    calls.add(call)
-                    if call[0] is None and call[1] in direct:
-                        todo.append(call[1])
+            for callee in direct.get(todo.pop(), ()):
+                if callee not in calls:
+                    calls.add(callee)
+                    if callee[0] is None and callee[1] in direct:
+                        todo.append(callee[1])
         resolved[name] = calls
     return resolved
 
@@ -318,6 +319,7 @@ def _sam(*args: str, runtime_python: str | None = None, cwd: Path = ROOT) -> sub
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
     if runtime_python:
         env["PATH"] = f"{Path(runtime_python).parent}:{env['PATH']}"
+    assert SAM_CLI, "no SAM CLI: make test installs it"
     return subprocess.run([SAM_CLI, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=900)
 
 

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-import template_transform
 from localdev import template
+from tests.infrastructure import template_transform
 
 ORIGIN = "https://app.example.com"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ops"

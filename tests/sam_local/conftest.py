@@ -35,6 +35,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def sam() -> SamCli:
+    assert TEMPLATE, "set by make test-sam-local"  # without it, every test here is skipped
     return SamCli(TEMPLATE)
 
 

@@ -138,6 +138,7 @@ class PrivateEngine:
 
     def _namespace_init(self, timeout: float = 10) -> int:
         """tini's pid: unshare's only child."""
+        assert self.process is not None, "started first"
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -150,6 +151,7 @@ class PrivateEngine:
         raise TimeoutError("the namespace's first process did not start")
 
     def _wait_until_ready(self, timeout: float = 60) -> None:
+        assert self.process is not None, "started first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

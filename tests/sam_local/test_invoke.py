@@ -45,7 +45,7 @@ def test_stages_keep_the_order_and_leave_each_write_alone():
 @pytest.fixture(scope="module")
 def under_sam(sam, dynamodb) -> dict[str, object]:
     """Every event's `sam local invoke` result, by file."""
-    results = {}
+    results: dict[str, object] = {}
     with ThreadPoolExecutor(TOGETHER) as pool:
         for group in stages(EVENTS):
             invoked = pool.map(lambda event: sam.invoke(event[1], EVENTS_DIR / event[0]), group)
