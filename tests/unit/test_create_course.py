@@ -160,3 +160,12 @@ def test_location_resolves_under_the_stage_or_base_path_the_create_was_sent_to(c
     location = create("Chemistry").headers["location"]
 
     assert urljoin(created_at, location) == created_at + "/Chemistry"
+
+
+def test_non_ascii_characters_are_escaped_so_every_body_is_ascii(api, table, get):
+    name = "Café 日本語 🚀"
+    created = api("POST", "/courses", body={"name": name, "level": "beginner"})
+
+    for reply in (created, get(name)):
+        assert reply.raw["body"].isascii(), reply.raw["body"]
+        assert reply.body["name"] == name

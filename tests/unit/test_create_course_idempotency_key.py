@@ -70,6 +70,23 @@ def test_a_keyed_create_answers_201_and_its_retry_answers_the_same_response(keye
     assert get("Chemistry").headers["etag"] == first.headers["etag"]
 
 
+def test_two_callers_sending_one_key_share_its_first_201(handlers, table, stored):
+    """Keys belong to the service, not to a caller (README): the caller's identity is not part of them."""
+    route = template.route("POST", "/courses")
+    replies = []
+    for caller in ("arn:aws:iam::111111111111:user/first", "arn:aws:iam::222222222222:user/second"):
+        event = api_event(
+            "POST", "/courses", route=route, headers={"Content-Type": "application/json", "Idempotency-Key": KEY}
+        )
+        event["body"] = json.dumps(CHEMISTRY)
+        event["requestContext"]["identity"] = {"userArn": caller, "accountId": caller.split(":")[4]}
+        replies.append(handlers[route.function](event, LambdaContext(function_name=route.function)))
+
+    assert [reply["statusCode"] for reply in replies] == [201, 201]
+    assert replies[1]["body"] == replies[0]["body"]
+    assert list(stored()) == ["Chemistry"]
+
+
 def test_a_retry_answers_the_first_response_even_after_the_course_changed(keyed, put, get):
     first = keyed()
     assert put("Chemistry", "advanced").status == 200

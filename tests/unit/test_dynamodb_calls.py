@@ -50,7 +50,9 @@ def chemistry(create, dynamodb, clock):
 
 
 @pytest.mark.parametrize("request_args, operations", CASES.values(), ids=CASES.keys())
-def test_dynamodb_calls_per_request(api, chemistry, dynamodb, request_args, operations):
+def test_each_request_makes_one_dynamodb_call_and_a_read_only_after_a_refused_if_match(
+    api, chemistry, dynamodb, request_args, operations
+):
     api(*request_args)
 
     assert dynamodb.operations == operations
