@@ -28,7 +28,7 @@ from botocore.httpsession import URLLib3Session
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
-from course_service.schemas import course_path  # noqa: E402  (the service's own: one home for the URL)
+from course_service.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 PREFIX = "smoke-"
 TIMEOUT_SECONDS = 10

@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from course_service import courses
 from course_service.entry import tracer
 from course_service.openapi_docs import course_success, documented_errors, not_modified
+from course_service.paths import course_name_from_path
 from course_service.resolver import create_app, lambda_entry_for
 from course_service.responses import read_response
-from course_service.schemas import CourseResponse, course_name_from_path
+from course_service.schemas import CourseResponse
 
 app = create_app()
 

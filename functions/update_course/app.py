@@ -11,9 +11,10 @@ from course_service import courses
 from course_service.conditional import expected_revision
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import course_success, documented_errors
+from course_service.paths import course_name_from_path
 from course_service.resolver import create_app, lambda_entry_for
 from course_service.responses import course_response
-from course_service.schemas import CourseResponse, CourseUpdate, course_name_from_path
+from course_service.schemas import CourseResponse, CourseUpdate
 
 app = create_app()
 

@@ -20,7 +20,7 @@ from moto.core.models import botocore_stubber as moto_backend
 
 from course_service import courses
 from course_service.models import Course
-from course_service.schemas import course_path
+from course_service.paths import course_path
 from tests.unit.support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
 
 NO_BODY = (204, 304)

@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 import pytest
 
 from course_service.errors import CourseNotFound
-from course_service.schemas import course_name_from_path, course_path
+from course_service.paths import course_name_from_path, course_path
 
 NFC_CAFE = "Caf\u00e9"
 NFD_CAFE = "Cafe\u0301"

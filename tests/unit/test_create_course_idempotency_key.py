@@ -16,7 +16,8 @@ import pytest
 
 from course_service import courses
 from course_service.errors import CreateInProgress
-from course_service.schemas import CourseCreate, course_path
+from course_service.paths import course_path
+from course_service.schemas import CourseCreate
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT

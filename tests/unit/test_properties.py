@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from course_service.paths import course_path
 from course_service.request_checks import parse_json
-from course_service.schemas import CourseCreate, CourseUpdate, course_path
+from course_service.schemas import CourseCreate, CourseUpdate
 from localdev import template
 
 LEVELS = ("beginner", "intermediate", "advanced")

@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from course_service.schemas import course_path
+from course_service.paths import course_path
 from tests.unit.support import TABLE_NAME
 
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}

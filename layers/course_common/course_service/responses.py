@@ -11,7 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from course_service.conditional import etag, is_current
 from course_service.entry import metrics
 from course_service.models import Course
-from course_service.schemas import CourseResponse, course_path
+from course_service.paths import course_path
+from course_service.schemas import CourseResponse
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:

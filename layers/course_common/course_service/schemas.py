@@ -3,7 +3,6 @@
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, unquote
 
 from pydantic import (
     AfterValidator,
@@ -16,8 +15,6 @@ from pydantic import (
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
-
-from course_service.errors import CourseNotFound
 
 Level = Literal["beginner", "intermediate", "advanced"]
 
@@ -139,30 +136,6 @@ class HealthResponse(BaseModel):
 
 
 _course_name = TypeAdapter(CourseName)
-
-
-def course_name_from_path(segment: str) -> str:
-    """The course name a percent-encoded path segment stands for; CourseNotFound if no course can
-    have it (the inverse of :func:`course_path`).
-
-    API Gateway REST passes ``path`` as the client encoded it; this is the one place it is decoded.
-    The name is read as a body's is (its NFD spelling finds the course), except that it is not
-    trimmed: stored names are, so " x " names no course. Nor does a segment that is not valid
-    UTF-8 once decoded, or whose name breaks the rules above.
-    """
-    try:
-        name = unquote(segment, errors="strict")
-        valid = _course_name.validate_python(name)
-    except (UnicodeDecodeError, ValidationError):
-        raise CourseNotFound() from None
-    if valid != canonical_name(name):
-        raise CourseNotFound()
-    return valid
-
-
-def course_path(name: str) -> str:
-    """The path of a course: its name percent-encoded as one segment (``Location``, clients)."""
-    return "/courses/" + quote(name, safe="")
 
 
 class CoursePage(BaseModel):
