@@ -197,3 +197,27 @@ def test_the_100_character_limit_counts_the_nfc_form(create, api, stored):
     assert create(decomposed).body["name"] == "\u00e9" * 100
     assert api("POST", "/courses", body={"name": "e\u0301" * 101, "level": "beginner"}).status == 422
     assert list(stored()) == ["\u00e9" * 100]
+
+
+@pytest.mark.parametrize(
+    "name, error_type",
+    [
+        ("", "string_too_short"),
+        ("a" * 101, "string_too_long"),
+        ("a/b", "string_pattern_mismatch"),
+        ("a\x00b", "string_pattern_mismatch"),
+        ("a\nb", "string_pattern_mismatch"),
+        ("Intro\u200bPython", "name_not_allowed"),
+        ("Intro\ue000", "name_not_allowed"),
+        ("\u0301Intro", "name_not_allowed"),
+        (".", "name_not_allowed"),
+        ("..", "name_not_allowed"),
+    ],
+    ids=["empty", "101 characters", "slash", "NUL", "LF", "zero-width space", "private use", "mark first", ".", ".."],
+)
+def test_a_refused_name_is_422_with_the_type_that_says_why(api, stored, name, error_type):
+    reply = api("POST", "/courses", body={"name": name, "level": "beginner"})
+
+    assert reply.status == 422
+    assert reply.body["detail"] == [{"loc": ["body", "name"], "type": error_type}]
+    assert stored() == {}

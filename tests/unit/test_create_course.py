@@ -1,11 +1,12 @@
 """POST /courses: 201 with the course, Location and ETag; the name and level rules; 409 on a taken name."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 import pytest
 
+from course_service import courses
 from tests.unit.support import COURSE_FIELDS, LEVELS, timestamp
 
 STRONG_ETAG = re.compile(r'^"[^"]*"$')
@@ -169,3 +170,19 @@ def test_non_ascii_characters_are_escaped_so_every_body_is_ascii(api, table, get
     for reply in (created, get(name)):
         assert reply.raw["body"].isascii(), reply.raw["body"]
         assert reply.body["name"] == name
+
+
+def test_a_taken_name_is_409_saying_a_course_with_this_name_already_exists(create, api):
+    create("Intro to Python")
+
+    reply = api("POST", "/courses", body={"name": "Intro to Python", "level": "advanced"})
+
+    assert (reply.status, reply.body) == (409, {"message": "A course with this name already exists"})
+
+
+def test_timestamps_are_utc_to_the_microsecond(api, table, monkeypatch):
+    monkeypatch.setattr(courses, "_now", lambda: datetime(2026, 11, 27, 14, 30, 0, 123456, tzinfo=UTC))
+
+    reply = api("POST", "/courses", body={"name": "Intro to Python", "level": "beginner"})
+
+    assert reply.body["created_at"] == reply.body["updated_at"] == "2026-11-27T14:30:00.123456Z"

@@ -514,3 +514,24 @@ def in_parallel(operation, parallel: int = 16) -> list:
 
     with ThreadPoolExecutor(parallel) as pool:
         return list(pool.map(run, range(parallel)))
+
+
+def test_a_malformed_key_is_422_string_pattern_mismatch_at_the_header(api, table, stored):
+    reply = api("POST", "/courses", body=CHEMISTRY, headers={"Idempotency-Key": "not a key"})
+
+    assert (reply.status, reply.body) == (
+        422,
+        {
+            "message": "Request is invalid",
+            "detail": [{"loc": ["header", "Idempotency-Key"], "type": "string_pattern_mismatch"}],
+        },
+    )
+    assert stored() == {}
+
+
+@pytest.mark.parametrize("other", ["abc-KEY", '"abc-key"'], ids=["another case", "quoted"])
+def test_keys_are_compared_exactly_as_sent_so_case_and_quotes_make_another_key(keyed, stored, other):
+    assert keyed(key="abc-key").status == 201
+
+    assert keyed(key=other).status == 409  # not a replay: a new create of a name that exists
+    assert list(stored()) == ["Chemistry"]

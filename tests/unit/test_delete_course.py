@@ -117,3 +117,21 @@ def test_a_path_that_names_no_course_is_404_without_a_dynamodb_call(table, api, 
 
     assert reply.status == 404
     assert dynamodb.calls == []
+
+
+def test_delete_with_if_match_star_deletes_the_course_whatever_its_version(create, put, delete, get):
+    create("Chemistry")
+    put("Chemistry", "advanced")
+
+    assert delete("Chemistry", if_match="*").status == 204
+    assert get("Chemistry").status == 404
+    assert delete("Chemistry", if_match="*").status == 404
+
+
+def test_a_stale_delete_is_412_saying_the_course_has_changed_since_the_given_etag(create, put, delete):
+    etag = create("Chemistry").headers["etag"]
+    put("Chemistry", "advanced")
+
+    reply = delete("Chemistry", if_match=etag)
+
+    assert (reply.status, reply.body) == (412, {"message": "The course has changed since the given ETag"})

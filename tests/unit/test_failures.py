@@ -122,3 +122,27 @@ def test_a_new_domain_error_answers_with_the_status_and_message_it_declares(api,
 
     assert (reply.status, reply.body) == (410, {"message": "This course is archived"})
     assert "retry-after" not in reply.headers
+
+
+RETRY_LATER = "Service temporarily unavailable, retry later"
+UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
+
+
+@pytest.mark.parametrize(
+    "request_args, operation, message",
+    [(*REQUESTS[kind], RETRY_LATER) for kind in ("get", "list", "list of a level")]
+    + [(*REQUESTS[kind], UNKNOWN_OUTCOME) for kind in ("create", "update", "update with If-Match")]
+    + [(("DELETE", "/courses/{name}", "/courses/Chemistry"), "DeleteItem", UNKNOWN_OUTCOME)],
+    ids=["get", "list", "list of a level", "create", "update", "update with If-Match", "delete"],
+)
+def test_a_503_says_retry_after_1_and_whether_a_write_may_have_been_applied(
+    api, chemistry, dynamodb, request_args, operation, message
+):
+    """A read that failed changed nothing: retry later. A write that failed may have been applied
+    by an attempt whose reply never came: the client reads the course to find out (README)."""
+    dynamodb.fail(operation, TRANSIENT_ERRORS["ThrottlingException"](operation))
+
+    reply = api(*request_args)
+
+    assert (reply.status, reply.body) == (503, {"message": message})
+    assert reply.headers["retry-after"] == "1"

@@ -385,3 +385,20 @@ def test_the_longest_cursor_fits_in_1_kb_and_leads_on(create, listing):
 
     assert len(cursor) <= 1024
     assert [item["name"] for item in following.body["items"]] == [second]
+
+
+def test_the_cursor_is_checked_only_once_limit_and_level_pass(table, listing, dynamodb):
+    reply = listing(limit="500", level="expert", cursor="nope")
+
+    assert (reply.status, reply.body) == (
+        422,
+        {
+            "message": "Request is invalid",
+            "detail": [
+                {"loc": ["query", "limit"], "type": "less_than_equal"},
+                {"loc": ["query", "level"], "type": "literal_error"},
+            ],
+        },
+    )
+    assert_422_at(listing(cursor="nope"), "cursor")
+    assert dynamodb.operations == []

@@ -452,3 +452,45 @@ def test_the_shortcut_for_common_content_types_agrees_with_the_media_type_parser
     """Usual Content-Types skip the email package's parser; what the shortcut accepts, it must too."""
     if request_checks._PLAIN_JSON.fullmatch(content_type.strip()):
         assert request_checks._parsed_as_json(content_type)
+
+
+def test_each_offending_field_is_one_detail_item_with_its_loc_and_type(api, stored):
+    reply = api("POST", "/courses", body={"name": "", "level": "expert", "x": 1})
+
+    assert (reply.status, reply.body) == (
+        422,
+        {
+            "message": "Request is invalid",
+            "detail": [
+                {"loc": ["body", "name"], "type": "string_too_short"},
+                {"loc": ["body", "level"], "type": "literal_error"},
+                {"loc": ["body", "x"], "type": "extra_forbidden"},
+            ],
+        },
+    )
+    assert stored() == {}
+
+
+@pytest.mark.parametrize(
+    "method, resource, path, body",
+    [("POST", "/courses", None, "hello"), ("PUT", "/courses/{name}", "/courses/Physics", "hello")],
+    ids=["create", "update"],
+)
+def test_a_body_not_sent_as_json_is_415_saying_content_type_must_be_application_json(
+    api, physics, method, resource, path, body
+):
+    reply = api(method, resource, path, body=body, headers={"Content-Type": "text/plain"})
+
+    assert (reply.status, reply.body) == (415, {"message": "Content-Type must be application/json"})
+
+
+@pytest.mark.parametrize(
+    "method, resource, path, body",
+    [("POST", "/courses", None, VALID), ("PUT", "/courses/{name}", "/courses/Physics", '{"level": "advanced"}')],
+    ids=["create", "update"],
+)
+def test_a_body_over_16_kib_is_413_saying_request_body_too_large(api, physics, stored, method, resource, path, body):
+    reply = api(method, resource, path, body=padded(body, LIMIT + 1))
+
+    assert (reply.status, reply.body) == (413, {"message": "Request body too large"})
+    assert stored() == physics

@@ -159,3 +159,18 @@ def test_no_if_match_or_a_star_asks_for_any_current_course(if_match):
 )
 def test_expected_revision_of_an_if_match_that_can_never_match(if_match):
     assert expected_revision(if_match) == UNMATCHABLE
+
+
+def test_a_stale_if_match_is_412_saying_the_course_has_changed_since_the_given_etag(create, put):
+    etag = create("Physics", "beginner").headers["etag"]
+    put("Physics", "intermediate")
+
+    reply = put("Physics", "advanced", if_match=etag)
+
+    assert (reply.status, reply.body) == (412, {"message": "The course has changed since the given ETag"})
+
+
+def test_put_on_a_missing_course_is_404_saying_course_not_found(table, put):
+    reply = put("Nope", "advanced")
+
+    assert (reply.status, reply.body) == (404, {"message": "Course not found"})
