@@ -217,7 +217,7 @@ def test_each_course_function_has_its_one_route_and_the_docs_function_is_conditi
     assert TEMPLATE["Parameters"]["ServeApiDocs"]["Default"] == "false"
 
 
-def test_runtime_architecture_and_layer_agree():
+def test_every_function_and_the_layer_are_python313_on_the_architecture_parameter():
     function_globals = TEMPLATE["Globals"]["Function"]
     layer = RESOURCES["CourseCommonLayer"]
     assert function_globals["Runtime"] == layer["Metadata"]["BuildMethod"] == "python3.13"
@@ -324,7 +324,7 @@ def _sam(*args: str, runtime_python: str | None = None, cwd: Path = ROOT) -> sub
 
 
 @needs_sam
-def test_sam_validate_lint():
+def test_the_template_passes_sam_validate_lint():
     result = _sam("validate", "--lint", "--template-file", str(ROOT / "template.yaml"))
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -208,7 +208,7 @@ CHECKOV = os.environ.get("CHECKOV") or str(ROOT / ".tools/checkov/bin/checkov")
 
 
 @pytest.mark.skipif(not Path(CHECKOV).exists(), reason="checkov not installed (make test installs it)")
-def test_checkov_passes():
+def test_the_template_passes_checkov():
     result = subprocess.run(
         [
             CHECKOV,

@@ -13,7 +13,7 @@ from tests.integration.http_support import path_of, unique
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
 
 
-def test_create_read_update_lifecycle(server):
+def test_a_course_created_over_http_reads_back_at_its_location_and_a_stale_if_match_is_412(server):
     name = unique()
     created = server.request("POST", "/courses", {"name": f"  {name} ", "level": "beginner"})
     assert created.status == 201

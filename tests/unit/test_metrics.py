@@ -27,7 +27,9 @@ from tests.unit.support import metric_names
     ],
     ids=["created", "duplicate", "invalid", "updated", "stale If-Match", "read", "list", "invalid list"],
 )
-def test_each_outcome_is_counted(api, create, capsys, request_args, metrics):
+def test_creates_updates_conflicts_and_refusals_are_each_counted_and_reads_are_not(
+    api, create, capsys, request_args, metrics
+):
     create("Chemistry")
     capsys.readouterr()
 
