@@ -1,6 +1,6 @@
 """From a line of the README (or SECURITY.md) to the test that proves it: every reference to a test
 names a file that exists and, after ``::``, a test defined in it; every route of the API reference,
-every error status and every decision names at least one."""
+every property of a course, every error status and every decision names at least one."""
 
 import ast
 import re
@@ -12,15 +12,25 @@ import pytest
 from localdev.template import ROOT
 
 DOCUMENTS = ("README.md", "SECURITY.md")
-REFERENCE = re.compile(r"tests/[\w/]+\.py(?:::\w+)?")
+# tests/unit/test_x.py, tests/unit/test_x.py::test_y or tests/unit/test_x.py::TestClass::test_y; a
+# parametrized id after it (``[...]``) is not part of the reference.
+REFERENCE = re.compile(r"tests/[\w/]+\.py(?:::\w+)*")
+# A test file named without its folder, as prose does (`test_edges.py`).
+BARE_FILE = re.compile(r"(?<![\w/])test_\w+\.py\b")
 
 
 @cache
 def defined_tests(path: Path) -> frozenset[str]:
-    """The test functions of a test file: at module level or in a class."""
+    """The functions of a test file, at module level (``name``) or in a class (``name`` and
+    ``Class::name``)."""
     tree = ast.parse(path.read_text())
-    nodes = [*tree.body, *(item for node in tree.body if isinstance(node, ast.ClassDef) for item in node.body)]
-    return frozenset(node.name for node in nodes if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    names = {node.name for node in tree.body if isinstance(node, functions)}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            methods = [item.name for item in node.body if isinstance(item, functions)]
+            names |= {*methods, *(f"{node.name}::{method}" for method in methods)}
+    return frozenset(names)
 
 
 def broken(reference: str) -> str | None:
@@ -34,14 +44,31 @@ def broken(reference: str) -> str | None:
 
 
 def sections(markdown: str, heading: str) -> dict[str, str]:
-    """The subsections (``### ...``) of the ``## heading`` section, by title."""
+    """The text of the ``## heading`` section before its first subsection (under ``""``), then the
+    text of each subsection (``### title``), by title."""
     part = markdown.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    return {chunk.split("\n", 1)[0]: chunk for chunk in part.split("\n### ")[1:]}
+    intro, *chunks = part.split("\n### ")
+    return {"": intro, **dict(chunk.split("\n", 1) for chunk in chunks)}
 
 
 def bullets(section: str) -> list[str]:
-    """The top-level bullets of a section, each with its continuation lines."""
-    return [item for item in re.split(r"\n(?=- )", section) if item.startswith("- ")]
+    """The top-level bullets of a section, each with its continuation lines (up to a blank line)."""
+    return [item for block in section.split("\n\n") for item in re.split(r"\n(?=- )", block) if item.startswith("- ")]
+
+
+def paragraphs(section: str) -> list[str]:
+    """The prose paragraphs of a section: no heading, table, code block or bullet list."""
+    without_code = re.sub(r"```.*?```", "", section, flags=re.DOTALL)
+    blocks = [block.strip() for block in without_code.split("\n\n")]
+    return [block for block in blocks if block and not block.startswith(("#", "|", "- ", "`"))]
+
+
+def unproven(items: list[str]) -> list[str]:
+    """The first line of each item that names no test."""
+    return [item.split("\n", 1)[0] for item in items if not REFERENCE.search(item)]
+
+
+API = sections((ROOT / "README.md").read_text(), "API reference")
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
@@ -52,27 +79,47 @@ def test_every_test_a_document_names_exists(document):
     assert {ref: why for ref in references if (why := broken(ref))} == {}
 
 
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_test_file_a_document_names_without_its_folder_exists(document):
+    test_files = {path.name for path in (ROOT / "tests").rglob("test_*.py")}
+    named = set(BARE_FILE.findall((ROOT / document).read_text()))
+    assert sorted(named - test_files) == []
+
+
 def test_a_reference_to_a_missing_file_or_test_is_caught():
     existing = "tests/infrastructure/test_readme_references.py"
     assert broken(existing) is None
     assert broken(f"{existing}::test_a_reference_to_a_missing_file_or_test_is_caught") is None
     assert broken("tests/unit/test_no_such_file.py") == "no such file"
     assert broken(f"{existing}::test_that_was_renamed") == "no such test in the file"
+    assert REFERENCE.findall(f"`{existing}::test_x[id-1]`") == [f"{existing}::test_x"]
+
+
+def test_a_test_in_a_class_is_found_by_its_name_or_class_and_name(tmp_path):
+    path = tmp_path / "test_in_a_class.py"
+    path.write_text("class TestThing:\n    def test_it_works(self):\n        pass\n")
+    assert defined_tests(path) == {"test_it_works", "TestThing::test_it_works"}
 
 
 def test_each_route_of_the_api_reference_names_its_tests():
-    api = sections((ROOT / "README.md").read_text(), "API reference")
-    routes = {title: text for title, text in api.items() if title.startswith("`")}  # ### `GET /health`
-    unproven = [title for title, text in routes.items() if not REFERENCE.search(text)]
-    assert len(routes) >= 6 and unproven == []
+    routes = {title: text for title, text in API.items() if re.match(r"`[A-Z]+ /", title)}  # ### `GET /health`
+    assert len(routes) >= 6
+    whole = [f"{title}\n{text}" for title, text in routes.items()]
+    assert unproven(whole + [bullet for text in routes.values() for bullet in bullets(text)]) == []
+
+
+def test_each_property_of_a_course_and_of_every_response_names_its_tests():
+    intro = API[""]
+    properties = bullets(intro) + [block for block in paragraphs(intro) if block.startswith("Every response")]
+    assert len(properties) == 4
+    assert unproven(properties) == []
 
 
 def test_each_error_status_and_each_decision_names_its_tests():
-    readme = (ROOT / "README.md").read_text()
-    api = sections(readme, "API reference")
-    rows = [line for line in api["Errors every route can give"].splitlines() if re.match(r"\| \d{3} \|", line)]
-    decisions = bullets(api["Decisions where the contract is silent"]) + bullets(
-        api["Listing: indexes, cursors, consistency"]
+    errors = API["Errors every route can give"]
+    rows = [line for line in errors.splitlines() if re.match(r"\| \d{3} \|", line)]
+    decisions = bullets(API["Decisions where the contract is silent"]) + bullets(
+        API["Listing: indexes, cursors, consistency"]
     )
-    unproven = [item.split("\n", 1)[0] for item in rows + decisions if not REFERENCE.search(item)]
-    assert len(rows) >= 8 and len(decisions) >= 30 and unproven == []
+    assert len(rows) >= 8 and len(decisions) >= 30
+    assert unproven(rows + paragraphs(errors) + decisions) == []
