@@ -15,7 +15,9 @@ from urllib.parse import urljoin
 import pytest
 
 from course_service.errors import CourseNotFound
+from course_service.models import Course
 from course_service.paths import course_name_from_path, course_path
+from tests.unit.support import CLOCK_START
 
 NFC_CAFE = "Caf\u00e9"
 NFD_CAFE = "Cafe\u0301"
@@ -221,3 +223,27 @@ def test_a_refused_name_is_422_with_the_type_that_says_why(api, stored, name, er
     assert reply.status == 422
     assert reply.body["detail"] == [{"loc": ["body", "name"], "type": error_type}]
     assert stored() == {}
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [("Cafe", "C\u0430fe"), ("Python", "python"), ("Intro to Python", "Intro  to Python")],
+    ids=["Latin a, Cyrillic a", "case", "inner spaces"],
+)
+def test_names_that_only_look_alike_are_distinct_courses(create, get, stored, first, second):
+    """Not caught by the policy (README): confusables across scripts, case, the number of inner spaces."""
+    create(first, "beginner")
+    create(second, "advanced")
+
+    assert (get(first).body["level"], get(second).body["level"]) == ("beginner", "advanced")
+    assert set(stored()) == {first, second}
+
+
+def test_a_name_stored_before_the_rule_in_nfd_cannot_be_addressed_by_a_path(table, get, put, delete, stored):
+    Course(NFD_CAFE, level="beginner", created_at=CLOCK_START, updated_at=CLOCK_START).save()  # behind the rule
+
+    for spelling in (NFD_CAFE, NFC_CAFE):
+        assert get(spelling).status == 404
+        assert put(spelling, "advanced").status == 404
+        assert delete(spelling).status == 404
+    assert stored()[NFD_CAFE]["level"] == "beginner"
