@@ -186,3 +186,11 @@ def test_timestamps_are_utc_to_the_microsecond(api, table, monkeypatch):
     reply = api("POST", "/courses", body={"name": "Intro to Python", "level": "beginner"})
 
     assert reply.body["created_at"] == reply.body["updated_at"] == "2026-11-27T14:30:00.123456Z"
+
+
+def test_a_time_on_a_whole_second_still_has_its_six_fractional_digits(api, table, monkeypatch):
+    monkeypatch.setattr(courses, "_now", lambda: datetime(2026, 11, 27, 14, 30, 0, 0, tzinfo=UTC))
+
+    reply = api("POST", "/courses", body={"name": "On the second", "level": "beginner"})
+
+    assert reply.body["created_at"] == reply.body["updated_at"] == "2026-11-27T14:30:00.000000Z"

@@ -402,3 +402,10 @@ def test_the_cursor_is_checked_only_once_limit_and_level_pass(table, listing, dy
     )
     assert_422_at(listing(cursor="nope"), "cursor")
     assert dynamodb.operations == []
+
+
+def test_a_refused_cursor_is_one_detail_item_of_type_cursor_invalid(table, listing):
+    reply = listing(cursor="not-a-cursor")
+
+    assert reply.status == 422
+    assert reply.body["detail"] == [{"loc": ["query", "cursor"], "type": "cursor_invalid"}]

@@ -1,7 +1,7 @@
 """The API's data contract (Pydantic v2): what a client may send and what it gets back."""
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -10,9 +10,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -104,13 +106,26 @@ class CourseUpdate(BaseModel):
     level: Level
 
 
+def _utc_to_the_microsecond(moment: datetime) -> str:
+    """ISO 8601 in UTC with all six fractional digits: Pydantic drops them on a whole second, and
+    every timestamp should have one form and length."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_utc_to_the_microsecond, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
 class CourseResponse(BaseModel):
     """A course as every response shows it: exactly these four fields, timestamps in UTC."""
 
     name: str
     level: Level
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ErrorResponse(BaseModel):
