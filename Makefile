@@ -1,27 +1,31 @@
 # Course Service. The two commands a newcomer needs: `make run` and `make test`.
-# Every target installs what it needs first: pip-tools, the SAM CLI and checkov each in their own
-# tool environment under .tools/ (the SAM CLI and checkov pin their own boto3, pydantic, ..., so
-# they must not share the application's), the application's dependencies in .venv/
-# (requirements-dev.lock, hashes checked), dynalite in node_modules/ (package-lock.json).
-# Both come from whatever index pip and npm are configured to use: the locks record none.
+# Every target installs what it needs first, each environment exactly as its hashed lock pins it:
+# uv (the installer) into .tools/uv from tools/uv.lock, then with uv the application's dependencies
+# into .venv/ (requirements-dev.lock), the SAM CLI and checkov each into their own environment under
+# .tools/ (tools/sam.lock, tools/checkov.lock: they pin their own boto3, pydantic, ..., so they must
+# not share the application's), and dynalite into node_modules/ (package-lock.json).
+# Packages come from whatever index uv and npm are configured to use: the locks record none.
 
 SHELL := /bin/bash
 PYTHON ?= python3
-PIP_TOOLS_VERSION := 7.6.2
-PIP_VERSION := 26.3
-SAM_CLI_VERSION := 1.170.0
-CHECKOV_VERSION := 3.3.30
+# What pyproject.toml's requires-python admits (tests/infrastructure/test_setup.py checks they agree).
+SUPPORTED_PYTHON := 3.11 3.12 3.13
 
 TOOLS := .tools
-PIP_COMPILE := $(TOOLS)/pip-tools/bin/pip-compile
-PIP_SYNC := $(TOOLS)/pip-tools/bin/pip-sync
+UV := $(TOOLS)/uv/bin/uv
 SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
+# The environments, each done when its stamp is newer than its lock.
+SAM_INSTALLED := $(TOOLS)/sam/.installed
+CHECKOV_INSTALLED := $(TOOLS)/checkov/.installed
 VENV := .venv
 PY := $(VENV)/bin/python
 MAIN_LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 export SAM_CLI_TELEMETRY := 0
+# uv uses the interpreter it is given, never one it would download.
+export UV_PYTHON_DOWNLOADS := never
+STEP := tools/step
 
 # `sam build` runs pip with the runtime's Python (python3.13): a pyenv install, else one on PATH
 # that really runs (a pyenv shim for a version not selected does not).
@@ -29,12 +33,12 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: run test test-sam-local lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: check-python run test test-sam-local lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
 	$(PY) -m localdev
 
-test: install $(SAM) $(CHECKOV) lint ## The gates (lint, types), then every test: unit (moto), events, HTTP (dynalite), fuzzing, template checks
+test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) lint ## The gates (lint, types), then every test: unit (moto), events, HTTP (dynalite), fuzzing, template checks
 	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest $(COVERAGE)
 
 # Branch coverage of the product code (the layer and the functions), measured over the whole run:
@@ -54,7 +58,7 @@ fmt: install ## Fix what ruff can: import order, then formatting
 	$(VENV)/bin/ruff format .
 
 # Needs root: it runs its own container engine in private namespaces (README, "sam local").
-test-sam-local: install $(SAM) ## sam local invoke on every event, and start-api, against dynalite
+test-sam-local: install $(SAM_INSTALLED) ## sam local invoke on every event, and start-api, against dynalite
 	SAM_CLI="$(abspath $(SAM))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m tests.sam_local
 
 # For sam local: `make dynamodb DYNAMODB_HOST=<address containers reach>` (README, "sam local").
@@ -76,18 +80,18 @@ smoke: $(VENV)/.installed ## Contract check of a running API: make smoke API=<ba
 	@test -n "$(API)" || { echo "usage: make smoke API=<base URL, e.g. the stack's ApiUrl output>" >&2; exit 2; }
 	$(PY) -m localdev.smoke "$(API)"
 
-install: $(VENV)/.installed node_modules/.installed
+install: check-python $(VENV)/.installed node_modules/.installed
 
 # Then bytecode for python3.13 next to the code: Lambda's code is read-only, so without .pyc every cold
 # start compiles every module (docs/PERFORMANCE.md); unchecked-hash survives zipping (mtimes do not).
-build: $(SAM) ## sam build (arm64, python3.13) into .aws-sam/, then compiled to bytecode
+build: $(SAM_INSTALLED) ## sam build (arm64, python3.13) into .aws-sam/, then compiled to bytecode
 	$(SAM_ENV) $(SAM) build
 	$(PYTHON_RUNTIME) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
-bench: install $(SAM) ## Cold start, warm latency, memory, size against a botocore-only floor: bench/results.json
+bench: install $(SAM_INSTALLED) ## Cold start, warm latency, memory, size against a botocore-only floor: bench/results.json
 	PYTHON_RUNTIME="$(PYTHON_RUNTIME)" SAM_CLI="$(abspath $(SAM))" $(PY) -m bench
 
-validate: $(SAM)
+validate: $(SAM_INSTALLED)
 	$(SAM_ENV) $(SAM) validate --lint
 
 # ENV picks the samconfig.toml environment (dev, prod): stack name and parameters.
@@ -95,25 +99,27 @@ ENV ?= dev
 deploy: build ## Build, then deploy to ENV (default dev); first time: make deploy ARGS=--guided
 	$(MAKE) deploy-only
 
-deploy-only: $(SAM) ## Deploy what `make build` left in .aws-sam/ to ENV (what CI/CD runs)
+deploy-only: $(SAM_INSTALLED) ## Deploy what `make build` left in .aws-sam/ to ENV (what CI/CD runs)
 	$(SAM) deploy --config-env $(ENV) $(ARGS)
 
-doctor: ## What this machine has and lacks, with the fix for each
-	@$(PYTHON) -m localdev.doctor
+doctor: ## What this machine has and lacks, and whether each environment matches its lock, with the fix for each
+	@PYTHON="$(PYTHON)" SUPPORTED_PYTHON="$(SUPPORTED_PYTHON)" $(PYTHON) -m localdev.doctor
 
 openapi: install ## Regenerate openapi.json from the handlers (a test fails when it is stale)
 	$(PY) -m localdev.openapi
 
-# pyproject.toml declares the dependencies; pip-compile resolves them (for the Python running it) into
-# the locks: every file's sha256 for each pin, and no index or find-links line, so installs use pip's
-# own configuration. It keeps the pins already locked unless told otherwise: LOCK_ARGS=--upgrade.
-# The dev lock is constrained by the main one, so the tests run the versions the layer ships.
+# pyproject.toml declares the dependencies; uv resolves them into the locks once for every Python the
+# project supports (--universal: markers, not one interpreter's answer), with every file's sha256 for
+# each pin and no index line, so installs use the installer's own configuration. Pins already locked
+# are kept unless told otherwise: LOCK_ARGS=--upgrade. The dev lock is constrained by the main one, so
+# the tests run the versions the layer ships. The tools' locks resolve tools/<tool>.in the same way.
 LOCK_ARGS ?=
-COMPILE = $(PIP_COMPILE) --quiet --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
-lock: $(PIP_COMPILE) ## Resolve pyproject.toml into requirements.lock and requirements-dev.lock, then the layer's pins
+COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS)
+TOOL_LOCKS := tools/uv.lock tools/sam.lock tools/checkov.lock
+lock: $(UV) ## Resolve pyproject.toml and tools/*.in into the hashed locks, then the layer's pins
 	$(COMPILE) --output-file $(MAIN_LOCK) pyproject.toml
 	$(COMPILE) --extra dev --constraint $(MAIN_LOCK) --output-file $(DEV_LOCK) pyproject.toml
+	$(foreach lock,$(TOOL_LOCKS),$(COMPILE) --output-file $(lock) $(lock:.lock=.in) &&) true
 	$(MAKE) requirements
 
 # The layer's pins: the main lock's, without hashes (sam build's pip fetches the arm64 files).
@@ -124,25 +130,28 @@ requirements:
 clean:
 	rm -rf .aws-sam $(VENV) $(TOOLS) node_modules
 
-$(PIP_COMPILE): # and pip-sync beside it
-	$(PYTHON) -m venv $(TOOLS)/pip-tools
-	$(TOOLS)/pip-tools/bin/pip install --quiet "pip==$(PIP_VERSION)" "pip-tools==$(PIP_TOOLS_VERSION)"
+# Stops in its first second, in one line, on a Python the project does not support.
+check-python:
+	$(eval PYTHON_PROBLEM := $(shell tools/check-python "$(PYTHON)" $(SUPPORTED_PYTHON)))
+	$(if $(PYTHON_PROBLEM),$(error $(PYTHON_PROBLEM)))
 
-$(SAM):
-	$(PYTHON) -m venv $(TOOLS)/sam
-	$(TOOLS)/sam/bin/pip install --quiet "aws-sam-cli==$(SAM_CLI_VERSION)"
+# The installer, from its own hashed lock: whatever pip the interpreter bundles installs this one
+# file, hash-checked, and nothing else; from here on uv installs every environment.
+$(UV): tools/uv.lock | check-python
+	@rm -rf $(TOOLS)/uv
+	@$(STEP) "uv, from tools/uv.lock, into $(TOOLS)/uv" sh -c '$(PYTHON) -m venv $(TOOLS)/uv && \
+		$(TOOLS)/uv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r tools/uv.lock'
 
-$(CHECKOV):
-	$(PYTHON) -m venv $(TOOLS)/checkov
-	$(TOOLS)/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
+PYTHON_EXECUTABLE = $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
+# Each environment of $(PYTHON) holds exactly its lock (tools/sync-env: uv pip sync, hashes required).
+$(TOOLS)/%/.installed: tools/%.lock $(UV)
+	@$(STEP) "$*, from tools/$*.lock, into $(TOOLS)/$*" tools/sync-env $(UV) $(PYTHON_EXECUTABLE) $(TOOLS)/$* $<
+	@touch $@
 
-# pip-sync makes .venv exactly the lock (removing what it no longer pins); the hashes in the lock put
-# pip in hash-checking mode, --require-hashes says so.
-$(VENV)/.installed: $(DEV_LOCK) | $(PIP_COMPILE)
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP_SYNC) --quiet --python-executable $(PY) --pip-args "--require-hashes" $(DEV_LOCK)
-	touch $@
+$(VENV)/.installed: $(DEV_LOCK) $(UV)
+	@$(STEP) "the application and its tests, from $(DEV_LOCK), into $(VENV)" tools/sync-env $(UV) $(PYTHON_EXECUTABLE) $(VENV) $(DEV_LOCK)
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@$(STEP) "dynalite, from package-lock.json, into node_modules" npm ci --no-audit --no-fund --loglevel=error
+	@touch $@

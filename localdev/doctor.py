@@ -3,6 +3,8 @@
 Standard library only: it must run before anything is installed.
 """
 
+from __future__ import annotations
+
 import glob
 import os
 import platform
@@ -49,6 +51,49 @@ def _runtime_python() -> str | None:
     return found if found and _version([found, "--version"]) else None
 
 
+def python_check() -> tuple[str, str | None, str, bool]:
+    """The Python that make uses (PYTHON, default python3), judged by the Makefile's own check."""
+    python = os.environ.get("PYTHON") or "python3"
+    supported = os.environ.get("SUPPORTED_PYTHON", "").split() or ["3.11", "3.12", "3.13"]
+    check = subprocess.run([str(ROOT / "tools/check-python"), python, *supported], capture_output=True, text=True)
+    found = None if check.returncode else f"{python}: {_version([python, '--version'])}"
+    return (f"Python {', '.join(supported)} (PYTHON)", found, check.stdout.strip(), True)
+
+
+# Each environment the Makefile installs: (what, its folder, its lock, the make target that installs it).
+ENVIRONMENTS = (
+    ("uv, the installer", ".tools/uv", "tools/uv.lock", "make install"),
+    ("application and tests", ".venv", "requirements-dev.lock", "make install"),
+    ("SAM CLI", ".tools/sam", "tools/sam.lock", "make test or make build"),
+    ("checkov", ".tools/checkov", "tools/checkov.lock", "make test"),
+)
+UV = ROOT / ".tools/uv/bin/uv"
+
+
+def environment_check(what: str, folder: str, lock: str, target: str) -> tuple[str, str | None, str, bool]:
+    """Whether an environment holds exactly what its lock pins; what differs if not (uv's own dry run)."""
+    label = f"{what} ({folder})"
+    python, stamp = ROOT / folder / "bin/python", ROOT / folder / (".installed" if folder != ".tools/uv" else "bin/uv")
+    if not python.exists():
+        return label, None, f"not installed yet: {target} installs it from {lock}", False
+    if not stamp.exists() or stamp.stat().st_mtime < (ROOT / lock).stat().st_mtime:
+        return label, None, f"its install did not finish, or {lock} changed since: {target}", True
+    if folder == ".tools/uv":
+        return label, _version([str(UV), "--version"]), "", False
+    dry_run = subprocess.run(
+        [str(UV), "pip", "sync", "--dry-run", "--offline", "--python", str(python), str(ROOT / lock)],
+        capture_output=True,
+        text=True,
+    )
+    output = dry_run.stdout + dry_run.stderr
+    if dry_run.returncode == 0 and "Would make no changes" in output:
+        return label, f"as {lock} pins", "", False
+    differences = [line.strip() for line in output.splitlines() if line.startswith((" - ", " + "))]
+    shown = ", ".join(differences[:6]) + (", ..." if len(differences) > 6 else "")
+    problem = f"differs from {lock} ({shown})" if differences else f"cannot be checked against {lock}"
+    return label, None, f"{problem}: {target}", True
+
+
 def checks() -> list[tuple[str, str | None, str, bool]]:
     """(what, what was found or None, how to fix, needed for make run/test)."""
     runtime = _runtime_python()
@@ -56,26 +101,10 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
     architecture = host_architecture()
     engine_missing = sam_local_engine_missing()
     return [
-        (
-            "Python 3.11+",
-            sys.version.split()[0] if sys.version_info >= (3, 11) else None,
-            "install Python 3.11 or newer",
-            True,
-        ),
+        python_check(),
         ("Node.js (dynalite)", _version(["node", "--version"]), "install Node.js 20+ with npm", True),
         ("npm", _version(["npm", "--version"]), "install npm (comes with Node.js)", True),
-        (
-            "pip-tools (.tools/pip-tools)",
-            _version([str(ROOT / ".tools/pip-tools/bin/pip-compile"), "--version"]),
-            "make install (installs it into .tools/)",
-            False,
-        ),
-        (
-            "SAM CLI (.tools/sam)",
-            _version([str(ROOT / ".tools/sam/bin/sam"), "--version"]),
-            "make test or make build (installs it into .tools/)",
-            False,
-        ),
+        *(environment_check(*environment) for environment in ENVIRONMENTS),
         (
             "python3.13 for sam build",
             runtime,
