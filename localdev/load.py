@@ -27,7 +27,8 @@ With ``--late-replies SHARE`` (`make load FAULTS=0.05`) a proxy between the serv
 so botocore retries writes DynamoDB already applied. Then a create or PUT may also answer 503
 ("outcome unknown", with Retry-After), and the checks become: every 200 PUT still answered the
 version after its If-Match (no write applied twice), and each course's final version is 1 + its
-successful PUTs + at most as many as its PUTs that answered 503.
+successful PUTs + at most as many as its PUTs that answered 503. The checks read the store back
+once the load is over and the faults are cleared: a 503 then is a failure, not an allowed answer.
 
 It prints requests per second and p50/p99 latency per operation. By default it starts its own
 dynalite (in memory) and local server on free 127.0.0.1 ports and stops them afterwards;
@@ -44,6 +45,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPException
@@ -185,9 +187,11 @@ class LoadRun:
         max_requests: int | None,
         seed: int | None,
         unavailable_allowed: bool = False,
+        faults_off: Callable[[], None] | None = None,
     ):
         self.port = port
         self.unavailable_allowed = unavailable_allowed
+        self.faults_off = faults_off  # called between the load and the checks that read it back
         self.clients = clients
         self.duration = duration
         self.max_requests = max_requests  # per client; None: only the duration bounds it
@@ -371,12 +375,18 @@ class LoadRun:
             for future in futures:
                 future.result()
         elapsed = time.monotonic() - started
+        if self.faults_off:
+            self.faults_off()
         final = self.read_back()
         return Report(self, elapsed, final, self.list_back(), self.gone_back())
 
+    def checking_client(self) -> Client:
+        """A client for the checks after the load: once the faults are off, a 503 is a failure."""
+        return Client(self.port, self.results, self.unavailable_allowed and self.faults_off is None)
+
     def gone_back(self) -> list[str]:
         """Every course whose DELETE answered 204, read once more: the ones that are not gone (404)."""
-        client, back = Client(self.port, self.results, self.unavailable_allowed), []
+        client, back = self.checking_client(), []
         try:
             for name in self.results.deleted:
                 status, _, _ = client.request("gone", "GET", course_path(name))
@@ -387,19 +397,15 @@ class LoadRun:
         return back
 
     def list_back(self) -> dict[str | None, list[dict]]:
-        """Every page from the first to the last, of all courses and of each level: level -> items.
-        A page that answered 503 (allowed under late DynamoDB replies) is asked for again, a few times."""
-        client, lists = Client(self.port, self.results, self.unavailable_allowed), {}
+        """Every page from the first to the last, of all courses and of each level: level -> items."""
+        client, lists = self.checking_client(), {}
         try:
             for level in (None, *LEVELS):
                 items, cursor = [], None
                 for _ in range(100_000):  # bounded: a cursor that loops fails, it does not hang
                     query = {"limit": 100, "level": level, "cursor": cursor}
                     query = {key: value for key, value in query.items() if value is not None}
-                    for _ in range(5):
-                        status, _, body = client.request("verify", "GET", "/courses?" + urlencode(query))
-                        if status != UNAVAILABLE:
-                            break
+                    status, _, body = client.request("verify", "GET", "/courses?" + urlencode(query))
                     problem = page_problem(body, 100, level) if status == 200 else f"status {status}"
                     if problem:
                         self.results.fail(f"listing back {query}: {problem}")
@@ -420,7 +426,7 @@ class LoadRun:
         lock = threading.Lock()
 
         def read(chunk: list[str]) -> None:
-            client = Client(self.port, self.results, self.unavailable_allowed)
+            client = self.checking_client()
             try:
                 for name in chunk:
                     status, headers, body = client.request("verify", "GET", course_path(name))
@@ -637,14 +643,16 @@ def run_load(
     max_requests: int | None = None,
     seed: int | None = None,
     unavailable_allowed: bool = False,
+    faults_off: Callable[[], None] | None = None,
 ) -> Report:
     """Runs the load against 127.0.0.1:``port`` and checks the outcome; bounded by ``duration``.
 
-    ``unavailable_allowed``: 503 with Retry-After is an allowed answer (DynamoDB is made slow).
+    ``unavailable_allowed``: 503 with Retry-After is an allowed answer while the load runs (DynamoDB
+    is made slow); ``faults_off`` makes it fast again before the checks read everything back.
     """
     if clients < 1 or duration <= 0:
         raise ValueError("clients must be at least 1 and duration positive")
-    return LoadRun(port, clients, duration, max_requests, seed, unavailable_allowed).run()
+    return LoadRun(port, clients, duration, max_requests, seed, unavailable_allowed, faults_off).run()
 
 
 # Under --late-replies: the service's read timeout, and how long a held reply is held past it.
@@ -673,6 +681,7 @@ def run_local_load(args: argparse.Namespace) -> Report:
                 args.max_requests,
                 args.seed,
                 unavailable_allowed=bool(args.late_replies),
+                faults_off=proxy.clear,
             )
         finally:
             proxy.clear()

@@ -59,6 +59,7 @@ def test_a_short_load_with_late_dynamodb_replies_applies_no_write_twice_and_lose
                 max_requests=MAX_REQUESTS,
                 seed=8,
                 unavailable_allowed=True,
+                faults_off=proxy.clear,
             )
         finally:
             proxy.clear()
