@@ -98,3 +98,17 @@ def test_the_pre_commit_hook_runs_the_gates_make_test_starts_with():
     assert [(hook["entry"], hook["pass_filenames"]) for hook in hooks] == [("make --no-print-directory lint", False)]
     test_target = re.search(r"^test:([^#\n]*)", (ROOT / "Makefile").read_text(), re.M)
     assert test_target and "lint" in test_target.group(1).split()
+
+
+def test_a_weekly_run_on_fresh_runners_catches_drift_with_each_end_of_the_supported_pythons():
+    drift = _workflow("drift.yml")
+    assert drift["on"]["schedule"] and "workflow_dispatch" in drift["on"]
+    (job,) = drift["jobs"].values()
+    supported = re.search(r"^SUPPORTED_PYTHON := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).split()
+    assert job["strategy"]["matrix"]["python"] == [supported[0], supported[-1]]
+    runs = _runs(job)
+    assert [re.search(r"\bmake (test-sam-local|test)\b", run).group(0) for run in runs] == [
+        "make test",
+        "make test-sam-local",
+    ]
+    assert all("PYTHON=python${{ matrix.python }}" in run for run in runs)
