@@ -135,12 +135,14 @@ check-python:
 	$(eval PYTHON_PROBLEM := $(shell tools/check-python "$(PYTHON)" $(SUPPORTED_PYTHON)))
 	$(if $(PYTHON_PROBLEM),$(error $(PYTHON_PROBLEM)))
 
-# The installer, from its own hashed lock: whatever pip the interpreter bundles installs this one
-# file, hash-checked, and nothing else; from here on uv installs every environment.
+# The installer, from its own hashed lock: whatever pip the interpreter has installs this one file,
+# hash-checked, and nothing else (into an environment without a pip of its own: --python); from
+# here on uv installs every environment.
 $(UV): tools/uv.lock | check-python
 	@rm -rf $(TOOLS)/uv
-	@$(STEP) "uv, from tools/uv.lock, into $(TOOLS)/uv" sh -c '$(PYTHON) -m venv $(TOOLS)/uv && \
-		$(TOOLS)/uv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r tools/uv.lock'
+	@$(STEP) "uv, from tools/uv.lock, into $(TOOLS)/uv" sh -c '$(PYTHON) -m venv --without-pip $(TOOLS)/uv && \
+		$(PYTHON) -m pip --python $(TOOLS)/uv/bin/python install --quiet --disable-pip-version-check \
+		--no-deps --require-hashes -r tools/uv.lock'
 
 PYTHON_EXECUTABLE = $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 # Each environment of $(PYTHON) holds exactly its lock (tools/sync-env: uv pip sync, hashes required).

@@ -45,10 +45,10 @@ def install_problems(command: str) -> list[str]:
             problems += install_problems(word)
     for index, word in enumerate(words):
         rest = words[index + 1 :]
-        installs = (
-            (word.endswith("pip") and rest[:1] == ["install"])
-            or (word == "pip" and words[index - 1 : index] == ["-m"] and rest[:1] == ["install"])
-            or (word.endswith("uv") and rest[:1] == ["pip"] and rest[1:2] in (["install"], ["sync"]))
+        if word.endswith("pip") and rest[:1] == ["--python"]:  # pip's own option before its command
+            rest = rest[2:]
+        installs = (word.endswith("pip") and rest[:1] == ["install"]) or (
+            word.endswith("uv") and rest[:1] == ["pip"] and rest[1:2] in (["install"], ["sync"])
         )
         if installs:
             arguments = rest[: next((i for i, w in enumerate(rest) if w in ("&&", ";", "||")), len(rest))]
@@ -85,7 +85,9 @@ def makefile_commands() -> list[str]:
 
 def test_every_environment_the_makefile_makes_is_installed_from_a_hashed_lock():
     commands = makefile_commands()
-    installs = [command for command in commands if re.search(r"\b(pip install|sync-env|npm ci)\b", command)]
+    installs = [
+        command for command in commands if re.search(r"\b(pip (--python \S+ )?install|sync-env|npm ci)\b", command)
+    ]
     # uv (bundled pip, from its lock), .venv, the SAM CLI and checkov (uv, from theirs), dynalite (npm ci).
     assert len(installs) >= 5, installs
     assert [problem for command in commands for problem in install_problems(command)] == []
@@ -100,6 +102,7 @@ def test_every_environment_the_makefile_makes_is_installed_from_a_hashed_lock():
         "uv pip sync .venv requirements-dev.lock",
         "npm install --no-audit",
         "tools/step 'label' sh -c '.tools/x/bin/pip install pip==26.3 && true'",
+        "python3 -m pip --python .tools/x/bin/python install --no-deps uv==0.13.9",
     ],
 )
 def test_the_install_check_catches_an_install_that_is_not_from_a_hashed_lock(command):
