@@ -18,6 +18,8 @@ def test_a_table_from_before_the_indexes_is_rebuilt_with_them_and_its_courses_li
             KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
         )
+        # dynalite makes a table ACTIVE after answering: a put before that is ResourceNotFound.
+        dynamodb.get_waiter("table_exists").wait(TableName=TABLE, WaiterConfig={"Delay": 0.1, "MaxAttempts": 300})
         for name, level in (("Old B", "advanced"), ("Old A", "beginner")):
             dynamodb.put_item(
                 TableName=TABLE,
