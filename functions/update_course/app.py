@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import courses
-from course_service.conditional import expected_revision
+from course_service.conditional import preconditions
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import course_success, documented_errors
 from course_service.paths import course_name_from_path
@@ -37,7 +37,7 @@ app = create_app()
 def update_course(
     name: str, change: CourseUpdate, if_match: Annotated[str | None, Header(alias="If-Match")] = None
 ) -> Response[CourseResponse]:
-    updated = courses.change_level(course_name_from_path(name), change, expected_revision(if_match))
+    updated = courses.change_level(course_name_from_path(name), change, preconditions(if_match))
     metrics.add_metric(name="CourseUpdated", unit=MetricUnit.Count, value=1)
     return course_response(updated)
 

@@ -4,7 +4,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from course_service.models import Course, Revision
+from course_service.models import Course, Preconditions, Revision
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -57,3 +57,8 @@ def is_current(if_none_match: str | None, course: Course) -> bool:
     if not _ENTITY_TAG_LIST.fullmatch(if_none_match):
         return False
     return etag(course).removeprefix("W/") in _OPAQUE_TAG.findall(if_none_match)
+
+
+def preconditions(if_match: str | None) -> Preconditions:
+    """What ``If-Match`` asks of the stored course for a write to apply (RFC 9110 13.1.1)."""
+    return Preconditions(expected_revision(if_match))
