@@ -606,3 +606,47 @@ def test_keys_are_compared_exactly_as_sent_so_case_and_quotes_make_another_key(k
 
     assert keyed(key=other).status == 409  # not a replay: a new create of a name that exists
     assert list(stored()) == ["Chemistry"]
+
+
+def test_a_records_put_lost_before_it_arrived_answers_retry_later_and_leaves_the_key_unused(
+    keyed, late_replies, stored, idempotency_records
+):
+    late_replies.lose("PutItem", applied=False, table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert (first.status, first.body) == (503, {"message": RETRY_LATER})  # the read found no record
+    assert stored() == {} and idempotency_records() == {}
+    assert keyed().status == 201
+
+
+def test_a_records_put_whose_reply_was_lost_meets_the_record_of_another_request_with_the_key(
+    keyed, late_replies, stored
+):
+    """Not applied; meanwhile another request with the key created the course: this one replays it."""
+    others = []
+    late_replies.lose("PutItem", applied=False, table=IDEMPOTENCY_TABLE_NAME, meanwhile=lambda: others.append(keyed()))
+
+    reply = keyed()
+
+    [other] = others
+    assert other.status == 201
+    assert same_response(reply, other)
+    assert list(stored()) == ["Chemistry"]
+
+
+def test_removing_the_record_after_a_failed_create_is_sent_again_when_its_reply_is_lost(
+    keyed, late_replies, dynamodb, stored, idempotency_records
+):
+    """The removal is conditional on the record being this request's, in progress: its copy finds
+    it gone (the first was applied) and does nothing; the key is unused."""
+    dynamodb.fail("PutItem", client_error("ThrottlingException", "PutItem"), table=TABLE_NAME)
+    late_replies.lose("DeleteItem", table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert (first.status, first.body) == (503, {"message": RETRY_LATER})
+    assert late_replies.sent.count("DeleteItem") == 2
+    assert idempotency_records() == {}
+    dynamodb.heal()
+    assert keyed().status == 201

@@ -1,5 +1,5 @@
 """The invariants of a stored course, under lost replies, writes of other clients in the window, and
-instances whose clocks disagree:
+instances whose clocks disagree (and, at the end, one whose clock is an hour behind):
 
 - ``updated_at`` never precedes ``created_at``;
 - within one incarnation (one ``created_at``), ``updated_at`` and the version only advance, together;
@@ -12,7 +12,7 @@ A seeded random walk of requests through the handlers, with the table read after
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -108,3 +108,37 @@ def test_the_invariants_hold_under_lost_replies_other_writers_and_clocks_that_di
 
     assert walk.problems == []
     assert len(walk.claimed) > 20 and len(walk.seen) > 10  # the walk did change and re-create courses
+
+
+def test_a_write_from_an_instance_whose_clock_is_behind_is_stamped_just_after_what_is_stored(
+    api, create, put, delete, clock_behind_after_create
+):
+    created = clock_behind_after_create
+
+    changed = put("Chemistry", "advanced")
+
+    assert changed.status == 200, changed.body
+    stamp = datetime.fromisoformat(created.body["updated_at"]) + timedelta(microseconds=1)
+    assert datetime.fromisoformat(changed.body["updated_at"]) == stamp
+    assert delete("Chemistry").status == 204
+
+
+def test_a_write_refused_by_the_clock_more_often_than_it_is_stamped_is_503_and_changes_nothing(
+    api, put, stored, monkeypatch, clock_behind_after_create
+):
+    monkeypatch.setattr(courses, "STAMPS", 1)
+    before = stored()
+
+    reply = put("Chemistry", "advanced")
+
+    assert (reply.status, reply.body) == (503, {"message": "Service temporarily unavailable, retry later"})
+    assert stored() == before
+
+
+@pytest.fixture
+def clock_behind_after_create(create, monkeypatch):
+    """Creates "Chemistry"; then this instance's clock is an hour behind the one that created it."""
+    created = create("Chemistry")
+    real_now = courses._now
+    monkeypatch.setattr(courses, "_now", lambda: real_now() - timedelta(hours=1))
+    return created

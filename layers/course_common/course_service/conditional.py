@@ -59,6 +59,29 @@ def is_current(if_none_match: str | None, course: Course) -> bool:
     return etag(course).removeprefix("W/") in _OPAQUE_TAG.findall(if_none_match)
 
 
-def preconditions(if_match: str | None) -> Preconditions:
-    """What ``If-Match`` asks of the stored course for a write to apply (RFC 9110 13.1.1)."""
-    return Preconditions(expected_revision(if_match))
+def preconditions(if_match: str | None, if_none_match: str | None = None) -> Preconditions:
+    """What ``If-Match`` and ``If-None-Match`` ask of the stored course for a request to proceed
+    (RFC 9110 13.1.1, 13.1.2): both must hold.
+
+    ``If-None-Match`` is compared weakly, as for GET: ``*`` holds only if there is no course; a list
+    holds unless it names the course's current ETag. Tags this service cannot have issued (and a
+    malformed header) name no course.
+    """
+    if if_none_match is not None and if_none_match.strip() == "*":
+        return Preconditions(expected_revision(if_match), excludes_any=True)
+    return Preconditions(expected_revision(if_match), _named_revisions(if_none_match))
+
+
+def _named_revisions(if_none_match: str | None) -> frozenset[Revision]:
+    if if_none_match is None or not _ENTITY_TAG_LIST.fullmatch(if_none_match):
+        return frozenset()
+    named = set()
+    for tag in _OPAQUE_TAG.findall(if_none_match):
+        issued = ISSUED_ETAG.fullmatch(tag)
+        if issued is None:
+            continue
+        try:
+            named.add(Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2])))
+        except OverflowError:  # a creation time after year 9999: no course has it
+            continue
+    return frozenset(named)

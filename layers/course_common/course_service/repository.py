@@ -129,10 +129,12 @@ def _settle(
             return Applied(send(pin))
         except PynamoDBException as error:
             failure = retry_policy.classify(error)
-            if failure is not Failure.REFUSED and failure is not Failure.AMBIGUOUS:
+            if failure is Failure.PERMANENT:
+                raise
+            if failure is Failure.NOT_APPLIED:
                 if maybe_applied:
                     return Unknown()
-                raise _unavailable(error) from error  # nothing was applied
+                raise StoreUnavailable() from error
             if failure is Failure.REFUSED and not (read_refusals or maybe_applied):
                 return Refused(None)
             maybe_applied = maybe_applied or failure is Failure.AMBIGUOUS
