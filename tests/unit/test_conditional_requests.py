@@ -143,7 +143,11 @@ def test_if_match_on_get_with_the_current_etag_or_star_is_200(create, get_with):
         assert (reply.status, reply.body) == (200, created.body)
 
 
-@pytest.mark.parametrize("if_match", ['"1-1"', 'W/"{etag}"', "garbage"], ids=["stale", "weak", "garbage"])
+@pytest.mark.parametrize(
+    "if_match",
+    ['"1-1"', 'W/"{etag}"', "garbage", '"ffffffffffffffff-1"'],
+    ids=["stale", "weak", "garbage", "after 9999"],
+)
 def test_if_match_on_get_with_anything_else_is_412(create, get_with, if_match):
     etag = create("Chemistry").headers["etag"]
 

@@ -67,9 +67,13 @@ def preconditions(if_match: str | None, if_none_match: str | None = None) -> Pre
     holds unless it names the course's current ETag. Tags this service cannot have issued (and a
     malformed header) name no course.
     """
+    try:
+        expected = expected_revision(if_match)
+    except OverflowError:  # a creation time after year 9999 names no course
+        expected = UNMATCHABLE
     if if_none_match is not None and if_none_match.strip() == "*":
-        return Preconditions(expected_revision(if_match), excludes_any=True)
-    return Preconditions(expected_revision(if_match), _named_revisions(if_none_match))
+        return Preconditions(expected, excludes_any=True)
+    return Preconditions(expected, _named_revisions(if_none_match))
 
 
 def _named_revisions(if_none_match: str | None) -> frozenset[Revision]:
