@@ -1,7 +1,8 @@
 """``python -m localdev.load``: a bounded load test of the local server (what `make load` runs).
 
 Many concurrent clients (threads, one keep-alive connection each) mix creates, reads, ``If-Match``
-updates and list pages for a fixed duration, then stop by themselves. Afterwards it checks:
+updates, list pages, deletes and the churn of two shared names for a fixed duration, then stop by
+themselves. Afterwards it checks:
 
 - no response was a 5xx, and every status was one the contract allows for what was asked;
 - every course created (201) is readable, with the name and ``created_at`` it was created with;
@@ -15,7 +16,16 @@ updates and list pages for a fixed duration, then stop by themselves. Afterwards
   following next_cursor from the first page to the last lists every created course exactly once,
   in name order, and each level's list holds exactly the courses of that level;
 - every course whose DELETE answered 204 (each client deletes courses it created for that alone) is
-  gone afterwards: a read answers 404 and no list holds it.
+  gone afterwards: a read answers 404 and no list holds it;
+- churn: all clients also create, delete (plainly or with ``If-Match``), re-create and update
+  (plainly or with ``If-Match``) the same two names, racing each other. Every incarnation of such a
+  name (its ``created_at``) that a create answered 201 for is, at the end, either the one still there or
+  accounted for by a delete that answered 204 (one with ``If-Match`` names the incarnation it
+  deleted) or 503; an incarnation deleted by an ``If-Match`` 204 is never read again by a request
+  sent after that 204, nor there at the end (nothing resurrected); no incarnation appears that no
+  create made (201, or 503: may have been applied); every PUT that answered 200 claims a version
+  of the incarnation it names no other PUT claimed, and each surviving incarnation's version is
+  1 + its successful PUTs + at most its PUTs that answered 503 (no double increment).
 
 Meanwhile one more client measures how stale the list is: it creates a course, then at once asks
 for the page that starts just before its name, and re-asks until the course is there (giving up,
@@ -24,11 +34,12 @@ longest wait.
 
 With ``--late-replies SHARE`` (`make load FAULTS=0.05`) a proxy between the server and dynalite
 (localdev/fault_proxy.py) holds that share of DynamoDB's replies past the service's read timeout,
-so botocore retries writes DynamoDB already applied. Then a create or PUT may also answer 503
+after DynamoDB applied the request, while other clients write the same names. Then a write may also answer 503
 ("outcome unknown", with Retry-After), and the checks become: every 200 PUT still answered the
 version after its If-Match (no write applied twice), and each course's final version is 1 + its
-successful PUTs + at most as many as its PUTs that answered 503. The checks read the store back
-once the load is over and the faults are cleared: a 503 then is a failure, not an allowed answer.
+successful PUTs + at most as many as its PUTs that answered 503; and a 503 to a churn write counts
+as "may have been applied" in the churn checks. The checks read the store back once the load is
+over and the faults are cleared: a 503 then is a failure, not an allowed answer.
 
 It prints requests per second and p50/p99 latency per operation. By default it starts its own
 dynalite (in memory) and local server on free 127.0.0.1 ports and stops them afterwards;
@@ -62,8 +73,10 @@ from course_service.paths import course_path  # noqa: E402  (the service's own: 
 LEVELS = ("beginner", "intermediate", "advanced")
 # Names beyond plain ASCII, so that encoding and decoding are under load too.
 NAME_FLAVOURS = ("", " Café ü", " 日本語", " 100% a+b=c;d")
-OPERATIONS = ("create", "get", "update", "list", "delete")
-WEIGHTS = (2, 5, 3, 1, 1)  # create : get : update : list page : delete (of a course made for it)
+OPERATIONS = ("create", "get", "update", "list", "delete", "churn")
+# create : get : update : list page : delete (of a course made for it) : churn (the shared names)
+WEIGHTS = (2, 5, 3, 1, 1, 6)
+CHURN_NAMES = 2  # names every client creates, deletes, re-creates and updates
 MAX_ATTEMPTS = 50  # an If-Match update gives up after this many 412s in a row
 REQUEST_TIMEOUT = 30.0
 # What each operation may answer; anything else is a failure (5xx always is).
@@ -76,6 +89,10 @@ ALLOWED = {
     "probe": {200, 201},
     "delete": {204},
     "gone": {404},
+    "churn create": {201, 409},
+    "churn read": {200, 404},
+    "churn put": {200, 404, 412},
+    "churn delete": {204, 404, 412},
 }
 INDEX_LAG_LIMIT = 5.0  # seconds the lag probe waits for a created course to be listed
 NO_CONTENT = (204, 304)  # answers with no body at all
@@ -108,12 +125,36 @@ class Results:
     # asked for until then). 0 s and 1 page: listed by the first page asked for after the 201.
     lags: list[tuple[float, int]] = field(default_factory=list)
     gave_up: int = 0
+    churn: "ChurnLog" = field(default_factory=lambda: ChurnLog())
     failures: list[str] = field(default_factory=list)
 
     def fail(self, message: str) -> None:
         with self.lock:
             if len(self.failures) < 1000:
                 self.failures.append(message)
+
+
+Incarnation = tuple[str, str]  # (name, created_at): one life of a name, between its create and its delete
+
+
+@dataclass
+class ChurnLog:
+    """What the churn clients were told, under ``Results.lock``."""
+
+    created: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # name -> created_at of each 201
+    deleted: dict[Incarnation, float] = field(default_factory=dict)  # by an If-Match 204: when its answer came
+    plain_deletes: Counter = field(default_factory=Counter)  # name -> DELETEs without If-Match that answered 204
+    unknown_creates: Counter = field(default_factory=Counter)  # name -> creates that answered 503
+    unknown_deletes: Counter = field(default_factory=Counter)  # name -> deletes that answered 503
+    puts: list[Put] = field(default_factory=list)  # successful If-Match PUTs, ``course`` = incarnation_key
+    unknown_puts: Counter = field(default_factory=Counter)  # incarnation_key -> PUTs that answered 503
+    unknown_plain_puts: Counter = field(default_factory=Counter)  # name -> PUTs without If-Match that answered 503
+    seen: list[tuple[Incarnation, float]] = field(default_factory=list)  # read (or written) while it was sent
+    operations: int = 0  # churn operations begun (a read that finds nothing ends one early)
+
+
+def incarnation_key(incarnation: Incarnation) -> str:
+    return f"{incarnation[0]} @ {incarnation[1]}"
 
 
 class Client:
@@ -202,6 +243,10 @@ class LoadRun:
         self._known: list[str] = []  # created names, for reads and updates
         # A few courses every client updates, so that If-Match writes really race.
         self.hot: list[str] = []
+        # A few names every client creates, deletes and re-creates (LoadRun.churn).
+        self.churn_names = [
+            f"load {self.run_id} churn {i}{NAME_FLAVOURS[i % len(NAME_FLAVOURS)]}" for i in range(CHURN_NAMES)
+        ]
 
     def new_name(self, flavour: str = "") -> str:
         return f"load {self.run_id} {next(self._names)}{flavour}"
@@ -230,6 +275,71 @@ class LoadRun:
         if status == 204:
             with self.results.lock:
                 self.results.deleted.append(name)
+
+    def churn(self, client: Client, rng: random.Random) -> None:
+        """One write to one of the shared names (read first where it needs the ETag)."""
+        name, log = rng.choice(self.churn_names), self.results.churn
+        action = rng.choice(("create", "create", "delete", "delete if-match", "put", "put", "plain put"))
+        with self.results.lock:
+            log.operations += 1
+        if action == "create":
+            status, _, body = client.request("churn create", "POST", "/courses", {"name": name, "level": "beginner"})
+            with self.results.lock:
+                if status == 201:
+                    log.created[name].add(body["created_at"])
+                elif status == UNAVAILABLE:
+                    log.unknown_creates[name] += 1
+            return
+        headers, incarnation, version = {}, None, None
+        if action == "plain put":
+            self.churn_put(client, rng, name, None, None, {})
+            return
+        if action != "delete":
+            sent = time.monotonic()
+            status, reply_headers, body = client.request("churn read", "GET", course_path(name))
+            if status != 200:
+                return
+            incarnation, version = (name, body["created_at"]), version_of(reply_headers.get("etag"))
+            headers = {"If-Match": reply_headers["etag"]}
+            with self.results.lock:
+                log.seen.append((incarnation, sent))
+        if action == "put":
+            self.churn_put(client, rng, name, incarnation, version, headers)
+            return
+        status, _, _ = client.request("churn delete", "DELETE", course_path(name), headers=headers)
+        with self.results.lock:
+            if status == 204 and incarnation is not None:
+                log.deleted[incarnation] = time.monotonic()
+            elif status == 204:
+                log.plain_deletes[name] += 1
+            elif status == UNAVAILABLE:
+                log.unknown_deletes[name] += 1
+
+    def churn_put(
+        self,
+        client: Client,
+        rng: random.Random,
+        name: str,
+        incarnation: Incarnation | None,
+        version: int | None,
+        headers: dict,
+    ) -> None:
+        """A PUT with If-Match (``incarnation`` and ``version`` read before), or without (None)."""
+        sent = time.monotonic()
+        status, reply_headers, body = client.request(
+            "churn put", "PUT", course_path(name), {"level": rng.choice(LEVELS)}, headers
+        )
+        log, answered = self.results.churn, version_of(reply_headers.get("etag")) or 0
+        with self.results.lock:
+            if status == 200:
+                made = (name, body["created_at"])  # the incarnation the 200 says it changed
+                based_on = version if version is not None else answered - 1
+                log.puts.append(Put(incarnation_key(made), based_on, answered, body["level"]))
+                log.seen.append((made, sent))
+            elif status == UNAVAILABLE and incarnation is not None:
+                log.unknown_puts[incarnation_key(incarnation)] += 1
+            elif status == UNAVAILABLE:
+                log.unknown_plain_puts[name] += 1
 
     def pick(self, rng: random.Random) -> str | None:
         with self.results.lock:
@@ -347,6 +457,9 @@ class LoadRun:
                 if operation == "delete":
                     self.delete(client, rng)
                     continue
+                if operation == "churn":
+                    self.churn(client, rng)
+                    continue
                 name = rng.choice(self.hot) if operation == "update" and rng.random() < 0.5 else self.pick(rng)
                 if name is None:
                     continue
@@ -378,7 +491,20 @@ class LoadRun:
         if self.faults_off:
             self.faults_off()
         final = self.read_back()
-        return Report(self, elapsed, final, self.list_back(), self.gone_back())
+        return Report(self, elapsed, final, self.list_back(), self.gone_back(), self.churn_back())
+
+    def churn_back(self) -> dict[str, tuple[str, int, str] | None]:
+        """Each churn name read once more: name -> (created_at, version, level) of its incarnation, or None."""
+        client, back = self.checking_client(), {}
+        try:
+            for name in self.churn_names:
+                status, headers, body = client.request("churn read", "GET", course_path(name))
+                back[name] = (
+                    (body["created_at"], version_of(headers.get("etag")) or 0, body["level"]) if status == 200 else None
+                )
+        finally:
+            client.close()
+        return back
 
     def checking_client(self) -> Client:
         """A client for the checks after the load: once the faults are off, a 503 is a failure."""
@@ -513,6 +639,38 @@ def lost_updates(
     return problems
 
 
+def churn_problems(log: ChurnLog, final: dict[str, tuple[str, int, str] | None]) -> list[str]:
+    """What the churn clients' answers and the names' final state show was lost, resurrected,
+    made from nothing or incremented twice (see the module docstring)."""
+    problems = []
+    for incarnation, sent in log.seen:
+        deleted_at = log.deleted.get(incarnation)
+        if deleted_at is not None and sent > deleted_at:
+            problems.append(f"{incarnation}: read after an If-Match DELETE of it answered 204 (resurrected)")
+    for name, now in final.items():
+        created = log.created.get(name, set())
+        if now is not None and (name, now[0]) in log.deleted:
+            problems.append(f"{name!r} @ {now[0]}: there at the end, after an If-Match DELETE of it answered 204")
+        if now is not None and now[0] not in created and not log.unknown_creates[name]:
+            problems.append(f"{name!r} @ {now[0]}: there at the end, but no create made it")
+        gone = created - ({now[0]} if now is not None else set())
+        unaccounted = [at for at in gone if (name, at) not in log.deleted]
+        if len(unaccounted) > log.plain_deletes[name] + log.unknown_deletes[name]:
+            problems.append(
+                f"{name!r}: {len(unaccounted)} incarnations gone without a delete that names them, "
+                f"{log.plain_deletes[name]} plain deletes (204) and {log.unknown_deletes[name]} of unknown outcome"
+            )
+    survivors: dict[str, tuple[int | None, str | None, dict | None]] = {
+        incarnation_key((name, now[0])): (now[1], now[2], None) for name, now in final.items() if now
+    }
+    # A PUT without If-Match that answered 503 may have changed whichever incarnation was there.
+    unknown = Counter(log.unknown_puts)
+    for name, now in final.items():
+        if now:
+            unknown[incarnation_key((name, now[0]))] += log.unknown_plain_puts[name]
+    return problems + lost_updates(log.puts, survivors, unknown)
+
+
 def percentile(sorted_values: list[float], percent: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:
@@ -523,7 +681,13 @@ def percentile(sorted_values: list[float], percent: float) -> float:
 
 class Report:
     def __init__(
-        self, run: LoadRun, elapsed: float, final: dict, lists: dict | None = None, not_gone: list[str] | None = None
+        self,
+        run: LoadRun,
+        elapsed: float,
+        final: dict,
+        lists: dict | None = None,
+        not_gone: list[str] | None = None,
+        churn_final: dict | None = None,
     ):
         results = run.results
         self.run = run
@@ -555,6 +719,9 @@ class Report:
         self.lags = list(results.lags)
         self.successful_puts = len(results.puts)
         self.failures = list(results.failures)
+        self.churn = results.churn
+        self.churn_final = churn_final or {}
+        self.churn_problems = churn_problems(results.churn, self.churn_final) if churn_final is not None else []
 
     @property
     def ok(self) -> bool:
@@ -566,6 +733,7 @@ class Report:
             or self.lost_updates
             or self.listing_problems
             or self.not_gone
+            or self.churn_problems
         )
 
     def requests(self, operation: str) -> int:
@@ -585,6 +753,10 @@ class Report:
             ("put", "update"),
             ("list", "list page"),
             ("delete", "delete"),
+            ("churn create", "churn POST"),
+            ("churn read", "churn GET"),
+            ("churn put", "churn PUT"),
+            ("churn delete", "churn DEL"),
             ("probe", "lag probe"),
         ):
             latencies = sorted(results.latencies.get(operation, []))
@@ -599,7 +771,15 @@ class Report:
             )
         every = sorted(
             latency
-            for op in ("create", "get", "put", "list", "delete", "probe")
+            for op in (
+                "create",
+                "get",
+                "put",
+                "list",
+                "delete",
+                "probe",
+                *(o for o in ALLOWED if o.startswith("churn")),
+            )
             for latency in results.latencies.get(op, [])
         )
         out.append(
@@ -627,8 +807,26 @@ class Report:
             f"{max((lag for lag, _ in self.lags), default=0) * 1000:.1f} ms, "
             f"{max((asked for _, asked in self.lags), default=0)} pages asked",
         ]
+        churn = self.churn
+        out.append(
+            f"churn of {len(self.churn_final)} shared names: {churn.operations} operations; "
+            f"{sum(len(at) for at in churn.created.values())} incarnations created (201), "
+            f"{len(churn.deleted)} deleted by If-Match (204), {sum(churn.plain_deletes.values())} plain deletes (204), "
+            f"{len(churn.puts)} PUTs (200, with or without If-Match); of unknown outcome (503): "
+            f"{sum(churn.unknown_creates.values())} creates, {sum(churn.unknown_deletes.values())} deletes, "
+            f"{sum(churn.unknown_puts.values()) + sum(churn.unknown_plain_puts.values())} PUTs; "
+            f"{sum(1 for now in self.churn_final.values() if now)} "
+            f"names there at the end; lost, resurrected, made from nothing or incremented twice: "
+            f"{len(self.churn_problems)}"
+        )
         problems = (
-            self.failures + self.unreadable + self.changed + self.lost_updates + self.listing_problems + self.not_gone
+            self.failures
+            + self.unreadable
+            + self.changed
+            + self.lost_updates
+            + self.listing_problems
+            + self.not_gone
+            + self.churn_problems
         )
         for problem in problems[:20]:
             out.append(f"  FAIL {problem}")

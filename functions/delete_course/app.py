@@ -1,4 +1,4 @@
-"""DELETE /courses/{name}: deletes a course, optionally conditional on If-Match."""
+"""DELETE /courses/{name}: deletes a course, optionally conditional on If-Match and If-None-Match."""
 
 from http import HTTPStatus
 from typing import Annotated
@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import courses
-from course_service.conditional import expected_revision
+from course_service.conditional import preconditions
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import documented_errors
 from course_service.paths import course_name_from_path
@@ -26,10 +26,14 @@ app = create_app()
     },
 )
 @tracer.capture_method
-def delete_course(name: str, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+def delete_course(
+    name: str,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+):
     # No return annotation: Powertools would document a JSON body for the 204 (Response[None] gives
     # "content: application/json, type null"), and a 204 has no content.
-    courses.delete(course_name_from_path(name), expected_revision(if_match))
+    courses.delete(course_name_from_path(name), preconditions(if_match, if_none_match))
     metrics.add_metric(name="CourseDeleted", unit=MetricUnit.Count, value=1)
     return Response(HTTPStatus.NO_CONTENT)
 

@@ -1,4 +1,5 @@
-"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag."""
+"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when
+If-Match does not."""
 
 from http import HTTPStatus
 from typing import Annotated
@@ -7,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from course_service import courses
+from course_service.conditional import preconditions
 from course_service.entry import tracer
 from course_service.openapi_docs import course_success, documented_errors, not_modified
 from course_service.paths import course_name_from_path
@@ -23,14 +25,18 @@ app = create_app()
     responses={
         **course_success(HTTPStatus.OK, "The course; ETag header"),
         **not_modified("If-None-Match names the course's current ETag (or is *); no body, the ETag header"),
-        **documented_errors(HTTPStatus.NOT_FOUND),
+        **documented_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED),
     },
 )
 @tracer.capture_method
 def get_course(
-    name: str, if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None
+    name: str,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response[CourseResponse | None]:  # None: the 304's empty body
-    return read_response(courses.get(course_name_from_path(name)), if_none_match)
+    # If-Match first (RFC 9110 13.2.2): 412 unless it names the current ETag; then If-None-Match: 304.
+    course = courses.get(course_name_from_path(name), preconditions(if_match))
+    return read_response(course, if_none_match)
 
 
 lambda_handler = lambda_entry_for(app)

@@ -1,4 +1,4 @@
-"""PUT /courses/{name}: changes a course's level, optionally conditional on If-Match."""
+"""PUT /courses/{name}: changes a course's level, optionally conditional on If-Match and If-None-Match."""
 
 from http import HTTPStatus
 from typing import Annotated
@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service import courses
-from course_service.conditional import expected_revision
+from course_service.conditional import preconditions
 from course_service.entry import metrics, tracer
 from course_service.openapi_docs import course_success, documented_errors
 from course_service.paths import course_name_from_path
@@ -35,9 +35,12 @@ app = create_app()
 )
 @tracer.capture_method
 def update_course(
-    name: str, change: CourseUpdate, if_match: Annotated[str | None, Header(alias="If-Match")] = None
+    name: str,
+    change: CourseUpdate,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response[CourseResponse]:
-    updated = courses.change_level(course_name_from_path(name), change, expected_revision(if_match))
+    updated = courses.change_level(course_name_from_path(name), change, preconditions(if_match, if_none_match))
     metrics.add_metric(name="CourseUpdated", unit=MetricUnit.Count, value=1)
     return course_response(updated)
 

@@ -1,6 +1,8 @@
 """Late DynamoDB replies over HTTP: the local server talks to dynalite through a proxy that holds
-replies past the read timeout, so botocore retries writes dynalite already applied. Each caller
-still gets the outcome of its own request (tests/unit/test_retried_writes.py: the same under moto).
+replies past the read timeout, after dynalite applied the request. botocore does not send such a
+write again; one read finds out, and each caller gets the outcome of its own request
+(tests/unit/test_retried_writes.py: the same under moto; with another client writing in the window:
+test_late_replies_and_another_client.py).
 """
 
 import uuid
@@ -119,8 +121,8 @@ def keyed_create(server, name: str, key: str):
 
 
 def test_a_keyed_create_whose_records_put_reply_is_late_answers_201(slow_server, proxy):
-    """botocore's retry meets the record its first attempt wrote; dynalite does not return it with
-    the refusal, so it is read, recognised as ours, and the create goes on."""
+    """The record's put was applied and its reply is late: one read finds the record is ours, and
+    the create goes on."""
     name, key = f"late {uuid.uuid4().hex[:8]}", str(uuid.uuid4())
     held_before = proxy.held
     proxy.hold_next(1, HELD)
@@ -145,7 +147,9 @@ def test_a_keyed_create_whose_course_put_reply_is_late_answers_201(slow_server, 
 
 def test_a_keyed_retry_after_a_503_whose_create_was_applied_answers_201_with_that_course(slow_server, proxy):
     name, key = f"late {uuid.uuid4().hex[:8]}", str(uuid.uuid4())
-    proxy.hold_next(3, HELD, after=1)  # every attempt of the course's put is late: outcome unknown
+    # The record's put passes; the course's put is late, and so is every attempt of the read that
+    # would tell (three: the policy sends a read again twice): outcome unknown.
+    proxy.hold_next(4, HELD, after=1)
 
     first = keyed_create(slow_server, name, key)
     proxy.clear()

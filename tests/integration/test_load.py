@@ -1,14 +1,26 @@
 """A short version of `make load` (localdev/load.py) through the local server against dynalite:
-concurrent clients mixing creates, reads, If-Match updates and list pages; no 5xx, nothing lost,
-everything listed. And the same with a share of DynamoDB's replies held past the read timeout
-(`make load FAULTS=...`)."""
+concurrent clients mixing creates, reads, If-Match updates, list pages, deletes, and the churn of a
+few shared names (deleted and created again); no 5xx, nothing lost, nothing resurrected, no double
+increment, everything listed. And the same with a share of DynamoDB's replies held past the read
+timeout (`make load FAULTS=...`)."""
 
 from collections import Counter
 
 import pytest
 
 from localdev.fault_proxy import FaultProxy
-from localdev.load import FAULT_HOLD, FAULT_READ_TIMEOUT, Put, listing_problems, lost_updates, page_problem, run_load
+from localdev.load import (
+    FAULT_HOLD,
+    FAULT_READ_TIMEOUT,
+    ChurnLog,
+    Put,
+    churn_problems,
+    incarnation_key,
+    listing_problems,
+    lost_updates,
+    page_problem,
+    run_load,
+)
 from localdev.server_process import LocalServer
 
 CLIENTS = 8
@@ -38,6 +50,9 @@ def test_a_short_load_gives_no_5xx_keeps_every_created_course_and_loses_no_updat
     # Every client deleted a course of its own; each is gone: 404 and in no list.
     assert report.deleted >= CLIENTS
     assert report.not_gone == []
+    # The shared names were created, deleted and created again; nothing lost, resurrected or doubled.
+    assert report.churn.operations >= CLIENTS and report.churn.created
+    assert report.churn_problems == []
     assert report.ok
 
 
@@ -72,6 +87,7 @@ def test_a_short_load_with_late_dynamodb_replies_applies_no_write_twice_and_lose
     assert report.unreadable == [] and report.changed == []
     assert report.lost_updates == []  # every 200 PUT answered the next version; none applied twice
     assert report.listing_problems == []
+    assert report.churn.operations >= CLIENTS and report.churn_problems == []
     assert report.ok
 
 
@@ -162,3 +178,54 @@ def test_the_listing_check_catches_missing_duplicate_and_misfiled_courses(lists)
 def test_the_page_check_catches_each_kind_of_bad_page(body, limit, level):
     assert page_problem(body, limit, level)
     assert page_problem({"items": listed(("a", "beginner")), "next_cursor": "x"}, 1, "beginner") is None
+
+
+def churn_log(created=None, deleted=None, seen=(), **counters) -> ChurnLog:
+    log = ChurnLog()
+    for name, stamps in (created or {}).items():
+        log.created[name] = set(stamps)
+    log.deleted.update(deleted or {})
+    log.seen.extend(seen)
+    for field_name, values in counters.items():
+        getattr(log, field_name).update(values)
+    return log
+
+
+def test_the_churn_check_accepts_a_consistent_history():
+    log = churn_log(
+        created={"a": ["t1", "t2"], "b": ["t3"]},
+        deleted={("a", "t1"): 5.0},
+        seen=[(("a", "t1"), 4.0), (("a", "t2"), 6.0)],
+        plain_deletes={"b": 1},
+    )
+    log.puts.append(Put(incarnation_key(("a", "t2")), 1, 2, "advanced"))
+
+    assert churn_problems(log, {"a": ("t2", 2, "advanced"), "b": None}) == []
+
+
+@pytest.mark.parametrize(
+    "log, final",
+    [
+        (churn_log(created={"a": ["t1"]}, deleted={("a", "t1"): 5.0}, seen=[(("a", "t1"), 6.0)]), {"a": None}),
+        (churn_log(created={"a": ["t1"]}, deleted={("a", "t1"): 5.0}), {"a": ("t1", 1, "beginner")}),
+        (churn_log(created={"a": ["t1"]}, deleted={("a", "t1"): 5.0}), {"a": ("t9", 1, "beginner")}),
+        (churn_log(created={"a": ["t1", "t2"]}), {"a": ("t2", 1, "beginner")}),
+        (churn_log(created={"a": ["t1"]}), {"a": ("t1", 2, "beginner")}),
+    ],
+    ids=[
+        "read by a request sent after an If-Match DELETE of it answered 204",
+        "there at the end after that DELETE",
+        "made by no create",
+        "created, gone, and no delete answered for it",
+        "one write more than its PUTs account for",
+    ],
+)
+def test_the_churn_check_catches_each_kind_of_problem(log, final):
+    assert churn_problems(log, final)
+
+
+def test_writes_of_unknown_outcome_may_account_for_what_the_churn_check_sees():
+    assert churn_problems(churn_log(created={"a": ["t1", "t2"]}, unknown_deletes={"a": 1}), {"a": ("t2", 1, "x")}) == []
+    assert churn_problems(churn_log(unknown_creates={"a": 1}), {"a": ("t9", 1, "x")}) == []
+    log = churn_log(created={"a": ["t1"]}, unknown_puts={incarnation_key(("a", "t1")): 1})
+    assert churn_problems(log, {"a": ("t1", 2, "x")}) == []

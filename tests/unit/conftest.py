@@ -139,11 +139,12 @@ class DynamoDBSpy:
     def __init__(self, client):
         self._real_call = client._make_api_call
         self.calls: list[tuple[str, dict]] = []
-        self._failures: dict[str, Exception] = {}
+        self._failures: dict[tuple[str, str | None], Exception] = {}
 
-    def fail(self, operation: str, error: Exception) -> None:
-        """From now on, every ``operation`` call raises ``error`` instead of reaching DynamoDB."""
-        self._failures[operation] = error
+    def fail(self, operation: str, error: Exception, table: str | None = None) -> None:
+        """From now on, every ``operation`` call (on ``table`` only, if given) raises ``error``
+        instead of reaching DynamoDB."""
+        self._failures[(operation, table)] = error
 
     def heal(self) -> None:
         """The fault clears: calls reach DynamoDB again."""
@@ -155,8 +156,9 @@ class DynamoDBSpy:
 
     def __call__(self, operation: str, params: dict):
         self.calls.append((operation, params))
-        if operation in self._failures:
-            raise self._failures[operation]
+        for rule in ((operation, params.get("TableName")), (operation, None)):
+            if rule in self._failures:
+                raise self._failures[rule]
         return self._real_call(operation, params)
 
 
@@ -173,19 +175,24 @@ def dynamodb(monkeypatch) -> DynamoDBSpy:
 @pytest.fixture
 def atomic_items(monkeypatch):
     """DynamoDB applies each request to an item atomically: its condition is checked and the write
-    made as one step. moto checks, then writes, without a lock, so two conditional writes can both
-    pass; serialising moto's item operations restores DynamoDB's guarantee (and only that one)."""
+    made as one step, and its answer shows that step. moto checks, then writes, without a lock, so
+    two conditional writes can both pass; serialising moto's item operations restores DynamoDB's
+    guarantee (and only that one)."""
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
-    for name in ("put_item", "update_item", "get_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
+    # The request handlers too: an answer built from the item after the lock was released (moto's
+    # UpdateItem reads ALL_NEW so) could show a later write's values.
+    for owner in (DynamoDBBackend, DynamoHandler):
+        for name in ("put_item", "update_item", "get_item", "delete_item"):
+            original = getattr(owner, name)
 
-        def atomic(*args, _original=original, **kwargs):
-            with lock:
-                return _original(*args, **kwargs)
+            def atomic(*args, _original=original, **kwargs):
+                with lock:
+                    return _original(*args, **kwargs)
 
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+            monkeypatch.setattr(owner, name, atomic)
 
 
 @pytest.fixture
@@ -196,28 +203,38 @@ def no_table():
 
 
 class LateReplies:
-    """Loses DynamoDB's replies after DynamoDB applied the request, as a read timeout does.
+    """Loses DynamoDB's replies after DynamoDB applied the request, as a read timeout does (or,
+    with ``applied=False``, loses the request on its way: a connection reset after it was sent).
 
-    Below botocore's retries (a ``before-send`` handler, run before moto's), so botocore retries
-    the request exactly as it would after a real timeout, and the retry meets the applied write.
+    Below botocore's retries (a ``before-send`` handler, run before moto's), so botocore and the
+    service see exactly what a real timeout gives them.
     """
 
     def __init__(self, client):
         self._events = client.meta.events
         self._lost: dict[tuple[str, str | None], int] = {}
         self._meanwhile: dict[tuple[str, str | None], Callable[[], object] | None] = {}
+        self._applied: dict[tuple[str, str | None], bool] = {}
         self.registered: list[str] = []
+        self.sent: list[str] = []  # every request of those operations as it went on the wire, resends too
 
     def lose(
-        self, operation: str, replies: int = 1, meanwhile: Callable[[], object] | None = None, table: str | None = None
+        self,
+        operation: str,
+        replies: int = 1,
+        meanwhile: Callable[[], object] | None = None,
+        table: str | None = None,
+        applied: bool = True,
     ) -> None:
-        """The next ``replies`` ``operation`` requests (to ``table`` only, if given) are applied,
-        then their replies time out.
+        """The next ``replies`` ``operation`` requests (to ``table`` only, if given) are applied
+        (unless ``applied`` is False), then their replies time out.
 
-        ``meanwhile()`` runs after each of them is applied, before botocore retries: another client's write.
+        ``meanwhile()`` runs after each of them is applied, before the service learns of the
+        timeout: another client's write, inside the window.
         """
         self._lost[(operation, table)] = replies
         self._meanwhile[(operation, table)] = meanwhile
+        self._applied[(operation, table)] = applied
         event = f"before-send.dynamodb.{operation}"
         if event not in self.registered:
             self._events.register_first(event, self._send, unique_id=f"late-replies-{operation}")
@@ -229,12 +246,14 @@ class LateReplies:
 
     def _send(self, request, event_name: str, **kwargs):
         operation = event_name.rsplit(".", 1)[-1]
+        self.sent.append(operation)
         table = json.loads(request.body).get("TableName")
         rule = next((r for r in ((operation, table), (operation, None)) if self._lost.get(r)), None)
         if rule is None:
             return None  # moto answers
         self._lost[rule] -= 1
-        moto_backend(event_name=event_name, request=request, **kwargs)  # DynamoDB applies it...
+        if self._applied[rule]:
+            moto_backend(event_name=event_name, request=request, **kwargs)  # DynamoDB applies it...
         if (meanwhile := self._meanwhile[rule]) is not None:
             meanwhile()
         raise ReadTimeoutError(endpoint_url=request.url)  # ...and its reply never arrives

@@ -33,6 +33,7 @@ FORBIDDEN_IN_RESPONSES = (
     TABLE_NAME,
     "arn:aws",
     "write_token",
+    "created_by",
 )
 
 # Injected DynamoDB errors carry internals in their text, so a response that leaks them is caught.

@@ -21,11 +21,12 @@ from course_service.schemas import CourseCreate
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from localdev.template import ROOT
-from tests.unit.support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, client_error
+from tests.unit.support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, TRANSIENT_ERRORS, client_error
 
 KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}
 UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
+RETRY_LATER = "Service temporarily unavailable, retry later"
 IN_PROGRESS = "A request with this Idempotency-Key is still in progress; retry after Retry-After seconds"
 KEY_REUSED = {
     "message": "Request is invalid",
@@ -396,10 +397,17 @@ def test_a_lost_reply_to_the_course_put_is_recognised_by_its_write_token(keyed, 
     assert same_response(keyed(), first)
 
 
+def lose_the_course_put_and_every_read_that_would_tell(late_replies):
+    """The course's PutItem is applied, its reply lost, and so are the replies of the reads after it:
+    the create's outcome cannot be known (503), and Powertools removes the record."""
+    late_replies.lose("PutItem", replies=99, table=TABLE_NAME)
+    late_replies.lose("GetItem", replies=99, table=TABLE_NAME)
+
+
 def test_after_a_503_whose_create_was_applied_a_retry_with_the_key_answers_201_with_that_course(
     keyed, late_replies, stored, get, dynamodb
 ):
-    late_replies.lose("PutItem", replies=99, table=TABLE_NAME)
+    lose_the_course_put_and_every_read_that_would_tell(late_replies)
     first = keyed()
     assert first.status == 503, first.body
     assert first.body == {"message": UNKNOWN_OUTCOME}
@@ -422,16 +430,79 @@ def test_after_a_503_whose_create_was_applied_a_retry_with_the_key_answers_201_w
     ]
 
 
-def test_after_a_503_a_retry_with_the_key_is_409_if_the_course_was_written_since(keyed, late_replies, put, stored):
-    """The limit of the write token: a later write replaces it, and the course is no longer
-    recognisable as this create's (README, Decisions). The client reads the course."""
-    late_replies.lose("PutItem", replies=99, table=TABLE_NAME)
+def test_after_a_503_a_retry_with_the_key_answers_201_even_if_the_course_was_changed_since(
+    keyed, late_replies, put, get, stored
+):
+    """The course keeps the token of the create that made it (``created_by``) whatever is written
+    since: the retry answers 201 with the course as that create made it; GET shows it as it is."""
+    lose_the_course_put_and_every_read_that_would_tell(late_replies)
     assert keyed().status == 503
     late_replies.heal()
     assert put("Chemistry", "advanced").status == 200
 
-    assert keyed().status == 409
-    assert stored()["Chemistry"]["level"] == "advanced"
+    again = keyed()
+
+    assert again.status == 201, again.body
+    assert again.body["level"] == "beginner"
+    assert again.headers["etag"].endswith('-1"')
+    assert get("Chemistry").body["level"] == "advanced"
+    assert list(stored()) == ["Chemistry"]
+
+
+def test_when_every_reply_to_the_records_put_is_lost_the_create_finds_its_record_and_answers_201(
+    keyed, late_replies, stored, idempotency_records, dynamodb
+):
+    """The record's PutItem was applied and its replies lost (botocore does not send it again): one
+    read finds the record is this request's, and the create goes on: four calls."""
+    late_replies.lose("PutItem", replies=99, table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert first.status == 201, first.body
+    assert late_replies.sent.count("PutItem") == 2  # the record's once, the course's once
+    assert tables_called(dynamodb) == [
+        ("PutItem", IDEMPOTENCY_TABLE_NAME),
+        ("GetItem", IDEMPOTENCY_TABLE_NAME),
+        ("PutItem", TABLE_NAME),
+        ("UpdateItem", IDEMPOTENCY_TABLE_NAME),
+    ]
+    assert list(stored()) == ["Chemistry"]
+    assert [r["status"] for r in idempotency_records().values()] == ["COMPLETED"]
+    late_replies.heal()
+    assert same_response(keyed(), first)
+
+
+def test_after_a_503_retry_later_with_nothing_created_a_retry_with_the_key_is_a_new_attempt(
+    keyed, late_replies, dynamodb, stored, idempotency_records
+):
+    """The record's PutItem was applied, its reply lost, and the read that would tell throttled:
+    503 "retry later" (the course was never sent), and the record this request may have left is
+    removed (conditionally: only if it is this request's, in progress), so the key stays unused."""
+    late_replies.lose("PutItem", replies=99, table=IDEMPOTENCY_TABLE_NAME)
+    dynamodb.fail("GetItem", client_error("ThrottlingException", "GetItem"), table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert (first.status, first.body) == (503, {"message": RETRY_LATER})
+    assert stored() == {} and idempotency_records() == {}
+    late_replies.heal()
+    dynamodb.heal()
+    again = keyed()
+    assert again.status == 201, again.body  # not 409 "in progress": nothing is
+    assert list(stored()) == ["Chemistry"]
+
+
+def test_a_keyed_create_whose_connection_was_refused_answers_retry_later_and_leaves_the_key_unused(
+    keyed, dynamodb, stored, idempotency_records
+):
+    dynamodb.fail("PutItem", TRANSIENT_ERRORS["EndpointConnectionError"]("PutItem"), table=TABLE_NAME)
+
+    first = keyed()
+
+    assert (first.status, first.body) == (503, {"message": RETRY_LATER})
+    assert stored() == {} and idempotency_records() == {}
+    dynamodb.heal()
+    assert keyed().status == 201
 
 
 def test_a_lost_reply_to_the_records_completion_still_answers_201_and_retries_replay_it(keyed, late_replies, stored):
@@ -535,3 +606,47 @@ def test_keys_are_compared_exactly_as_sent_so_case_and_quotes_make_another_key(k
 
     assert keyed(key=other).status == 409  # not a replay: a new create of a name that exists
     assert list(stored()) == ["Chemistry"]
+
+
+def test_a_records_put_lost_before_it_arrived_answers_retry_later_and_leaves_the_key_unused(
+    keyed, late_replies, stored, idempotency_records
+):
+    late_replies.lose("PutItem", applied=False, table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert (first.status, first.body) == (503, {"message": RETRY_LATER})  # the read found no record
+    assert stored() == {} and idempotency_records() == {}
+    assert keyed().status == 201
+
+
+def test_a_records_put_whose_reply_was_lost_meets_the_record_of_another_request_with_the_key(
+    keyed, late_replies, stored
+):
+    """Not applied; meanwhile another request with the key created the course: this one replays it."""
+    others = []
+    late_replies.lose("PutItem", applied=False, table=IDEMPOTENCY_TABLE_NAME, meanwhile=lambda: others.append(keyed()))
+
+    reply = keyed()
+
+    [other] = others
+    assert other.status == 201
+    assert same_response(reply, other)
+    assert list(stored()) == ["Chemistry"]
+
+
+def test_removing_the_record_after_a_failed_create_is_sent_again_when_its_reply_is_lost(
+    keyed, late_replies, dynamodb, stored, idempotency_records
+):
+    """The removal is conditional on the record being this request's, in progress: its copy finds
+    it gone (the first was applied) and does nothing; the key is unused."""
+    dynamodb.fail("PutItem", client_error("ThrottlingException", "PutItem"), table=TABLE_NAME)
+    late_replies.lose("DeleteItem", table=IDEMPOTENCY_TABLE_NAME)
+
+    first = keyed()
+
+    assert (first.status, first.body) == (503, {"message": RETRY_LATER})
+    assert late_replies.sent.count("DeleteItem") == 2
+    assert idempotency_records() == {}
+    dynamodb.heal()
+    assert keyed().status == 201

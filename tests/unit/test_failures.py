@@ -113,7 +113,7 @@ def test_a_new_domain_error_answers_with_the_status_and_message_it_declares(api,
         status = HTTPStatus.GONE
         message = "This course is archived"
 
-    def archived(_name):
+    def archived(*_):
         raise CourseArchived()
 
     monkeypatch.setattr(courses, "get", archived)
@@ -126,23 +126,49 @@ def test_a_new_domain_error_answers_with_the_status_and_message_it_declares(api,
 
 RETRY_LATER = "Service temporarily unavailable, retry later"
 UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
+WRITES = {
+    "create": REQUESTS["create"],
+    "update": REQUESTS["update"],
+    "update with If-Match": REQUESTS["update with If-Match"],
+    "delete": (("DELETE", "/courses/{name}", "/courses/Chemistry"), "DeleteItem"),
+}
+# DynamoDB did not apply the request: it throttled, or the connection was refused or never opened.
+NOT_APPLIED = ("ProvisionedThroughputExceededException", "ThrottlingException", "EndpointConnectionError")
+# The request was sent and no usable answer came: DynamoDB may have applied it.
+MAYBE_APPLIED = ("ReadTimeoutError", "ConnectionClosedError", "InternalServerError")
 
 
 @pytest.mark.parametrize(
-    "request_args, operation, message",
-    [(*REQUESTS[kind], RETRY_LATER) for kind in ("get", "list", "list of a level")]
-    + [(*REQUESTS[kind], UNKNOWN_OUTCOME) for kind in ("create", "update", "update with If-Match")]
-    + [(("DELETE", "/courses/{name}", "/courses/Chemistry"), "DeleteItem", UNKNOWN_OUTCOME)],
-    ids=["get", "list", "list of a level", "create", "update", "update with If-Match", "delete"],
+    "request_args, operation",
+    [REQUESTS[kind] for kind in ("get", "list", "list of a level")] + list(WRITES.values()),
+    ids=["get", "list", "list of a level", *WRITES],
 )
-def test_a_503_says_retry_after_1_and_whether_a_write_may_have_been_applied(
-    api, chemistry, dynamodb, request_args, operation, message
+@pytest.mark.parametrize("error", NOT_APPLIED + ("ConnectTimeoutError",))
+def test_a_request_dynamodb_did_not_apply_answers_503_retry_later(
+    api, chemistry, stored, dynamodb, request_args, operation, error
 ):
-    """A read that failed changed nothing: retry later. A write that failed may have been applied
-    by an attempt whose reply never came: the client reads the course to find out (README)."""
-    dynamodb.fail(operation, TRANSIENT_ERRORS["ThrottlingException"](operation))
+    """Throttled, or never sent (connection refused, connect timeout): nothing was applied, and the
+    answer says so; a POST whose connection was refused is not "may or may not have been applied"."""
+    dynamodb.fail(operation, TRANSIENT_ERRORS[error](operation))
 
     reply = api(*request_args)
 
-    assert (reply.status, reply.body) == (503, {"message": message})
+    assert (reply.status, reply.body) == (503, {"message": RETRY_LATER})
+    assert reply.headers["retry-after"] == "1"
+    assert stored() == chemistry
+
+
+@pytest.mark.parametrize("request_args, operation", WRITES.values(), ids=WRITES.keys())
+@pytest.mark.parametrize("error", MAYBE_APPLIED)
+def test_a_write_sent_without_a_usable_answer_that_a_read_cannot_settle_answers_503_outcome_unknown(
+    api, chemistry, dynamodb, request_args, operation, error
+):
+    """Every send of the write fails so (the read after each one finds it not applied, so a change
+    or delete is sent again, pinned to the course, up to its limit): the last send may have been
+    applied later. A client reads the course to find out (README)."""
+    dynamodb.fail(operation, TRANSIENT_ERRORS[error](operation))
+
+    reply = api(*request_args)
+
+    assert (reply.status, reply.body) == (503, {"message": UNKNOWN_OUTCOME})
     assert reply.headers["retry-after"] == "1"

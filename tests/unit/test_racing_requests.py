@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from course_service import courses
 from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound
-from course_service.models import Revision
+from course_service.models import Preconditions, Revision
 from course_service.schemas import CourseCreate, CourseUpdate
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_module
@@ -55,12 +55,36 @@ def test_parallel_changes_from_one_version_give_one_success_and_refusals(table, 
     version = created.version
 
     outcomes = in_parallel(
-        lambda: courses.change_level("Race", CourseUpdate(level="advanced"), Revision(created.created_at, version))
+        lambda: courses.change_level(
+            "Race", CourseUpdate(level="advanced"), Preconditions(Revision(created.created_at, version))
+        )
     )
 
     assert sorted(outcomes) == ["CourseChanged"] * (PARALLEL - 1) + ["ok"]
     assert stored()["Race"]["level"] == "advanced"
     assert courses.get("Race").version == version + 1
+
+
+def test_parallel_unconditional_changes_all_apply_once_each_and_updated_at_only_advances(table, atomic_items, stored):
+    """Without If-Match the last write wins; each change that answered is applied once, and the
+    stored ``updated_at`` is the latest of them (a change stamped earlier than what is stored is
+    stamped again, later: README, the invariant)."""
+    courses.create(CourseCreate(name="Race", level="beginner"))
+    answered: list = []
+
+    def change() -> None:
+        answered.append(courses.change_level("Race", CourseUpdate(level="advanced")))
+
+    outcomes = in_parallel(change)
+
+    assert outcomes == ["ok"] * PARALLEL
+    final = courses.get("Race")
+    assert final.version == 1 + PARALLEL
+    assert sorted(course.version for course in answered) == list(range(2, 2 + PARALLEL))
+    by_version = sorted(answered, key=lambda course: course.version)
+    stamps = [course.updated_at for course in by_version]
+    assert stamps == sorted(stamps) and len(set(stamps)) == PARALLEL  # later versions, later stamps
+    assert final.updated_at == stamps[-1] and final.created_at < stamps[0]
 
 
 def test_parallel_deletes_of_one_course_give_one_success_and_not_found(table, atomic_items, stored):

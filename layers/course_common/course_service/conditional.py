@@ -4,7 +4,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from course_service.models import Course, Revision
+from course_service.models import Course, Preconditions, Revision
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -57,3 +57,35 @@ def is_current(if_none_match: str | None, course: Course) -> bool:
     if not _ENTITY_TAG_LIST.fullmatch(if_none_match):
         return False
     return etag(course).removeprefix("W/") in _OPAQUE_TAG.findall(if_none_match)
+
+
+def preconditions(if_match: str | None, if_none_match: str | None = None) -> Preconditions:
+    """What ``If-Match`` and ``If-None-Match`` ask of the stored course for a request to proceed
+    (RFC 9110 13.1.1, 13.1.2): both must hold.
+
+    ``If-None-Match`` is compared weakly, as for GET: ``*`` holds only if there is no course; a list
+    holds unless it names the course's current ETag. Tags this service cannot have issued (and a
+    malformed header) name no course.
+    """
+    try:
+        expected = expected_revision(if_match)
+    except OverflowError:  # a creation time after year 9999 names no course
+        expected = UNMATCHABLE
+    if if_none_match is not None and if_none_match.strip() == "*":
+        return Preconditions(expected, excludes_any=True)
+    return Preconditions(expected, _named_revisions(if_none_match))
+
+
+def _named_revisions(if_none_match: str | None) -> frozenset[Revision]:
+    if if_none_match is None or not _ENTITY_TAG_LIST.fullmatch(if_none_match):
+        return frozenset()
+    named = set()
+    for tag in _OPAQUE_TAG.findall(if_none_match):
+        issued = ISSUED_ETAG.fullmatch(tag)
+        if issued is None:
+            continue
+        try:
+            named.add(Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2])))
+        except OverflowError:  # a creation time after year 9999: no course has it
+            continue
+    return frozenset(named)

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import settings
+from course_service import deadline, settings
 
 # Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
 logger = Logger()
@@ -114,14 +114,15 @@ def _add_headers(response: dict[str, Any], headers: dict[str, str]) -> None:
 
 
 def lambda_entry(handle: ProxyHandler) -> ProxyHandler:
-    """The Lambda entry point for ``handle``: request-id correlated logs, traces, flushed metrics,
-    a bare 500 for anything ``handle`` lets escape (its text is logged, never sent), the headers of
-    every response, and every 503 counted."""
+    """The Lambda entry point for ``handle``: the request's deadline, request-id correlated logs,
+    traces, flushed metrics, a bare 500 for anything ``handle`` lets escape (its text is logged,
+    never sent), the headers of every response, and every 503 counted."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        deadline.start(context)  # every DynamoDB call must end before it (course_service.retry_policy)
         try:
             response = handle(event, context)
         except Exception:

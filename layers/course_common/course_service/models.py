@@ -46,22 +46,40 @@ class Course(Model):
         host = settings.current.dynamodb_endpoint
         connect_timeout_seconds = settings.current.connect_timeout_seconds
         read_timeout_seconds = settings.current.read_timeout_seconds
-        max_retry_attempts = settings.current.max_retry_attempts
+        # botocore's own retries off: it would resend writes DynamoDB may have applied. The service's
+        # policy decides what is sent again (course_service.retry_policy).
+        max_retry_attempts = 0
 
     name = UnicodeAttribute(hash_key=True)
     level = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
-    # Incremented by every write; PynamoDB adds the matching condition. The ETag is built from it.
+    # Incremented by every write. The ETag is built from it and ``created_at``.
     version = VersionAttribute()
-    # A fresh random token on every write: a write whose reply was lost and that botocore retried
-    # recognises itself in the item (course_service.repository). Never shown to clients.
+    # Tokens, never shown to clients, by which a write whose reply was lost finds out whether it was
+    # applied (course_service.repository). ``created_by``: the create's, kept for the course's life,
+    # so a create recognises its course even after others changed it. ``write_token``: the write that
+    # made this version; ``write_token_1`` .. ``_3``: those that made the three versions before it
+    # (NO_TOKEN where unknown), so a change recognises itself after up to three later writes.
+    created_by = UnicodeAttribute(null=True)
     write_token = UnicodeAttribute(null=True)
+    write_token_1 = UnicodeAttribute(null=True)
+    write_token_2 = UnicodeAttribute(null=True)
+    write_token_3 = UnicodeAttribute(null=True)
     # Set on every new course by the model, so that CoursesByName holds it; a write that does not go
     # through the model must set it too, or the course is missing from GET /courses.
     catalogue = UnicodeAttribute(default_for_new=CATALOGUE)
     by_name = CoursesByName()
     by_level = CoursesByLevel()
+
+
+# Where the token of a version is not known (a course stored before these tokens, or younger than them).
+NO_TOKEN = "-"
+
+
+def recent_write_tokens(course: Course) -> list[str | None]:
+    """The tokens of the writes that made ``course.version``, the version before, and so on."""
+    return [course.write_token, course.write_token_1, course.write_token_2, course.write_token_3]
 
 
 class Revision(NamedTuple):
@@ -73,3 +91,26 @@ class Revision(NamedTuple):
 
     created_at: datetime
     version: int
+
+
+def revision(course: Course) -> Revision:
+    return Revision(course.created_at, course.version)
+
+
+class Preconditions(NamedTuple):
+    """What a client asked of the stored course for its write to apply (RFC 9110 section 13).
+
+    ``expected``: it is that revision (If-Match). ``excluded``: it is none of those revisions, or,
+    with ``excludes_any``, it does not exist at all (If-None-Match: a list, or ``*``).
+    """
+
+    expected: Revision | None = None
+    excluded: frozenset[Revision] = frozenset()
+    excludes_any: bool = False
+
+    def met_by(self, course: Course) -> bool:
+        """Whether they hold for ``course`` (an existing course)."""
+        current = revision(course)
+        if self.expected is not None and current != self.expected:
+            return False
+        return not self.excludes_any and current not in self.excluded

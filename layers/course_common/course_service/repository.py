@@ -1,224 +1,332 @@
-"""Data access: each operation is one DynamoDB call, and its failures become domain errors.
+"""Data access. Each write is one conditional DynamoDB call, and answers what became of it:
+Applied, Refused (with what is stored), or Unknown. The core (course_service.courses) turns that
+into the client's answer; nothing here knows HTTP, nothing above knows PynamoDB's or botocore's
+exceptions.
 
-Nothing here knows HTTP; nothing above this module knows PynamoDB's or botocore's exceptions.
+When a write's reply is lost (read timeout, cut connection, 5xx: botocore does not resend writes,
+course_service.retry_policy), one consistent GetItem tells what happened:
+
+- the item carries the write's token (``created_by`` for a create, one of the last four write
+  tokens for a change): it was applied, maybe changed since; Applied, as this write made it;
+- the course it was meant for is still there, unchanged since the write was stamped: it was not
+  applied, and it is sent again pinned to that course (``created_at``) and to ``updated_at`` being
+  older than its own stamp, so it cannot apply twice nor to another incarnation;
+- what is stored shows the write cannot have applied (the course predates it and moved on without
+  it): Refused;
+- anything else (the course is gone, or is a newer incarnation, or changed more than the tokens
+  remember): nobody can know; Unknown. A create is never sent again: its condition (the name is
+  free) would hold again after a delete, and bring the course back.
+
+Every change carries ``updated_at < its stamp`` in its condition: ``updated_at`` never goes
+backwards and never precedes ``created_at`` (a change stamped earlier than what is stored is refused;
+the core stamps it again, later).
 """
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 
-from course_service.errors import (
-    CourseAlreadyExists,
-    CourseChanged,
-    CourseNotFound,
-    StoreUnavailable,
-    WriteOutcomeUnknown,
-)
+from course_service import retry_policy
+from course_service.errors import CourseNotFound, StoreUnavailable
 from course_service.models import (
     CATALOGUE,
+    NO_TOKEN,
     Course,
     CoursesByLevel,
     CoursesByName,
-    Revision,
+    Preconditions,
+    recent_write_tokens,
 )
+from course_service.retry_policy import Failure
 
-CONDITION_FAILED = "ConditionalCheckFailedException"
-# Error codes after which the same request may succeed later: throttling and server-side faults.
-TRANSIENT_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
+# Sends of one write at most: the first, and resends after lost replies that proved it not applied.
+MAX_SENDS = 3
 
 
-def _error_code(error: PynamoDBException) -> str | None:
-    """DynamoDB's error code, if DynamoDB answered at all.
+@dataclass(frozen=True)
+class Applied:
+    """The write was applied (exactly once): ``course`` as it made it (None for a delete)."""
 
-    PynamoDB wraps botocore's connection errors (refused, timed out, reset) as well as DynamoDB's
-    answers; its ``cause_response_code`` raises AttributeError on some of the former (their
-    ``response`` is None), so connection errors are told apart first.
-    """
-    if isinstance(error.cause, BotoCoreError):
-        return None
-    return error.cause_response_code
+    course: Course | None
 
 
-def _is_transient(error: PynamoDBException) -> bool:
-    return isinstance(error.cause, BotoCoreError) or _error_code(error) in TRANSIENT_ERROR_CODES
+@dataclass(frozen=True)
+class Refused:
+    """The write was not applied and will not be: ``stored`` is the course as read after the refusal
+    (None: there is none). A create's plain refusal is not read: the name is taken, that is all."""
+
+    stored: Course | None
 
 
-def _unavailable_or_raise(error: PynamoDBException, outcome_unknown: bool = False) -> NoReturn:
-    """Transient failures become StoreUnavailable (WriteOutcomeUnknown for a write that may have
-    been applied); anything else is a bug and goes up as it is."""
-    if _is_transient(error):
-        raise (WriteOutcomeUnknown if outcome_unknown else StoreUnavailable)() from error
-    raise error
+@dataclass(frozen=True)
+class Unknown:
+    """The write may or may not have been applied, and nothing stored can tell."""
 
 
-def _retried(error: PynamoDBException) -> bool:
-    return was_retried(error.cause)
+Outcome = Applied | Refused | Unknown
 
 
-def was_retried(error: BaseException | None) -> bool:
-    """Whether botocore sent the request that failed with ``error`` more than once: an earlier
-    attempt, whose reply was lost or late, may have been applied. botocore records the count in the
-    error's ``ResponseMetadata``; PynamoDB re-raises DynamoDB's error from botocore's, so the chain
-    is followed to it."""
-    while error is not None:
-        if isinstance(error, ClientError) and error.response.get("ResponseMetadata", {}).get("RetryAttempts"):
-            return True
-        error = error.__cause__
-    return False
+@dataclass(frozen=True)
+class _SendAgain:
+    """Not applied, and safe to send again, pinned to this incarnation of the course."""
+
+    created_at: datetime
 
 
-def _new_write_token() -> str:
+@dataclass(frozen=True)
+class Change:
+    """A new level for a course, stamped ``at``, if ``preconditions`` hold."""
+
+    name: str
+    level: str
+    at: datetime
+    preconditions: Preconditions
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Deleting a course, stamped ``at``, if ``preconditions`` hold."""
+
+    name: str
+    at: datetime
+    preconditions: Preconditions
+
+
+def new_write_token() -> str:
     return uuid.uuid4().hex
 
 
-def _not_written_by(token: str) -> Condition:
-    """True unless this very write is already applied: a retry of it then fails instead of applying twice."""
-    condition: Condition = Course.write_token.does_not_exist() | (Course.write_token != token)
+def _connected() -> None:
+    """Puts the service's retry policy on the client PynamoDB uses (once per client)."""
+    retry_policy.install(Course._get_connection().connection.client)
+
+
+def _unavailable(error: PynamoDBException) -> StoreUnavailable:
+    """DynamoDB throttled, failed or did not answer; a bug (anything else) goes up as it is."""
+    if retry_policy.classify(error) is Failure.PERMANENT:
+        raise error
+    return StoreUnavailable()
+
+
+def _settle(
+    name: str,
+    send: Callable[[datetime | None], Course | None],
+    resolve: Callable[[Course | None, bool], "Outcome | _SendAgain"],
+    read_refusals: bool = True,
+) -> Outcome:
+    """Sends a write and finds out what became of it (see the module docstring): ``send(pin)``
+    writes (pinned to an incarnation when sent again), ``resolve(stored, maybe_applied)`` reads the
+    course as stored after a refusal or a lost reply."""
+    pin: datetime | None = None
+    maybe_applied = False  # an earlier send may have been applied
+    for _ in range(MAX_SENDS):
+        try:
+            return Applied(send(pin))
+        except PynamoDBException as error:
+            failure = retry_policy.classify(error)
+            if failure is Failure.PERMANENT:
+                raise
+            if failure is Failure.NOT_APPLIED:
+                if maybe_applied:
+                    return Unknown()
+                raise StoreUnavailable() from error
+            if failure is Failure.REFUSED and not (read_refusals or maybe_applied):
+                return Refused(None)
+            maybe_applied = maybe_applied or failure is Failure.AMBIGUOUS
+        try:
+            stored = read(name)
+        except StoreUnavailable:
+            if maybe_applied:
+                return Unknown()
+            raise
+        decision = resolve(stored, maybe_applied)
+        if not isinstance(decision, _SendAgain):
+            return decision
+        pin = decision.created_at
+    return Unknown()
+
+
+# Create
+
+
+def create(course: Course, write_token: str | None = None) -> Outcome:
+    """Stores a new course: one PutItem, conditional on the name being free.
+
+    ``write_token`` is given when every attempt of one request writes the same one (a create with an
+    Idempotency-Key, course_service.idempotency): then a refusal may be an earlier attempt's course,
+    whose answer the client never got, and one read tells. Otherwise a refusal is 409 without a read.
+    """
+    _connected()
+    token = course.created_by = course.write_token = write_token or new_write_token()
+
+    def send(_: datetime | None) -> Course:
+        course.save(condition=Course.name.does_not_exist())
+        return course
+
+    def resolve(stored: Course | None, maybe_applied: bool) -> Outcome:
+        if stored is not None and stored.created_by == token:
+            return Applied(_as_created(stored, course))
+        if not maybe_applied or (stored is not None and stored.created_at < course.created_at):
+            return Refused(stored)  # taken, by a course older than this create
+        return Unknown()  # it was created and deleted since, or is a newer course: by whom?
+
+    return _settle(course.name, send, resolve, read_refusals=write_token is not None)
+
+
+def _as_created(stored: Course, ours: Course) -> Course:
+    """The course as the create that made ``stored`` made it, whatever was written since."""
+    return Course(ours.name, level=ours.level, created_at=stored.created_at, updated_at=stored.created_at, version=1)
+
+
+# Change
+
+
+def change_level(change: Change) -> Outcome:
+    """One conditional UpdateItem, no read first: the course exists, its ``updated_at`` is older than
+    the change's stamp, and ``preconditions`` hold; the version is incremented and the write's token
+    pushed onto the recent ones."""
+    _connected()
+    token = new_write_token()
+
+    def send(pin: datetime | None) -> Course:
+        condition = _guarded(change.at, change.preconditions, pin)
+        course = Course(change.name, version=0)  # a placeholder: only ADD version 1 is sent
+        course.update(
+            actions=[
+                Course.level.set(change.level),
+                Course.updated_at.set(change.at),
+                Course.write_token.set(token),
+                Course.write_token_1.set(Course.write_token | NO_TOKEN),
+                Course.write_token_2.set(Course.write_token_1 | NO_TOKEN),
+                Course.write_token_3.set(Course.write_token_2 | NO_TOKEN),
+            ],
+            condition=condition,
+            add_version_condition=False,
+        )
+        return course
+
+    def resolve(stored: Course | None, maybe_applied: bool) -> "Outcome | _SendAgain":
+        made = _made_by(stored, token, change)
+        if made is not None:
+            return Applied(made)
+        if not maybe_applied:
+            return Refused(stored)
+        return _after_lost_change(stored, change)
+
+    return _settle(change.name, send, resolve)
+
+
+def _made_by(stored: Course | None, token: str, change: Change) -> Course | None:
+    """The course as ``change`` (whose write carried ``token``) made it, if it is among the recent writes."""
+    if stored is None or token not in recent_write_tokens(stored):
+        return None
+    back = recent_write_tokens(stored).index(token)
+    if back == 0:
+        return stored
+    return Course(
+        change.name,
+        level=change.level,
+        created_at=stored.created_at,
+        updated_at=change.at,
+        version=stored.version - back,
+    )
+
+
+def _after_lost_change(stored: Course | None, change: Change) -> "Outcome | _SendAgain":
+    """A change whose reply was lost, and that is not among the recent writes of ``stored``."""
+    if stored is None or stored.created_at >= change.at:
+        return Unknown()  # gone, or created again since: ours may have changed the course before
+    # ``stored`` existed when the change was stamped: the change could only ever apply to it.
+    if stored.updated_at < change.at:
+        # Nothing written since the stamp, and the change would have written it: not applied.
+        return _SendAgain(stored.created_at) if change.preconditions.met_by(stored) else Refused(stored)
+    expected = change.preconditions.expected
+    if expected is None:
+        return Unknown()  # written since: ours too, earlier than the recent tokens remember?
+    if stored.created_at != expected.created_at or stored.version == expected.version:
+        return Refused(stored)  # the If-Match course was gone before the stamp, or was never changed
+    if _version_made_by_another(stored, expected.version + 1):
+        return Refused(stored)  # the version it would have made is someone else's
+    return Unknown()
+
+
+def _version_made_by_another(stored: Course, version: int) -> bool:
+    back = stored.version - version
+    tokens = recent_write_tokens(stored)
+    return 0 <= back < len(tokens) and tokens[back] not in (None, NO_TOKEN)
+
+
+# Delete
+
+
+def delete(removal: Removal) -> Outcome:
+    """One conditional DeleteItem: the course exists, its ``updated_at`` is older than the stamp,
+    and ``preconditions`` hold."""
+    _connected()
+
+    def send(pin: datetime | None) -> None:
+        condition = _guarded(removal.at, removal.preconditions, pin)
+        Course(removal.name).delete(condition=condition, add_version_condition=False)
+
+    def resolve(stored: Course | None, maybe_applied: bool) -> "Outcome | _SendAgain":
+        if not maybe_applied:
+            return Refused(stored)
+        if stored is None or stored.created_at >= removal.at:
+            return Unknown()  # ours, or another client's delete, removed the course: by whom?
+        # This incarnation existed when the delete was stamped and is still here: not applied.
+        if stored.updated_at < removal.at and removal.preconditions.met_by(stored):
+            return _SendAgain(stored.created_at)
+        return Refused(stored)
+
+    return _settle(removal.name, send, resolve)
+
+
+def _guarded(at: datetime, preconditions: Preconditions, pin: datetime | None) -> Condition:
+    """The condition of a change or delete stamped ``at``: the course exists and was last written
+    before ``at``, the client's preconditions hold, and it is the incarnation ``pin`` if sent again.
+    (``Preconditions.excludes_any`` never reaches here: the core answers it from a read.)"""
+    condition: Condition = Course.name.exists() & (Course.updated_at < at)
+    if pin is not None:
+        condition &= Course.created_at == pin
+    if preconditions.expected is not None:
+        condition &= (Course.created_at == preconditions.expected.created_at) & (
+            Course.version == preconditions.expected.version
+        )
+    for excluded in sorted(preconditions.excluded):
+        condition &= ~((Course.created_at == excluded.created_at) & (Course.version == excluded.version))
     return condition
 
 
-def _read_or_none(name: str, outcome_unknown: bool) -> Course | None:
+# Reads
+
+
+def read(name: str) -> Course | None:
+    """One strongly consistent GetItem; None if there is no such course."""
+    _connected()
     try:
         return Course.get(name, consistent_read=True)
     except Course.DoesNotExist:
         return None
     except PynamoDBException as error:
-        _unavailable_or_raise(error, outcome_unknown)
-
-
-def _read_after_refused_write(
-    name: str, token: str | None, began_at: datetime, retried: bool, stamp: Callable[[Course], datetime]
-) -> Course | None:
-    """Reads the course once after a write whose condition failed, to learn what really happened.
-
-    Returns what is stored (None: nothing) when that tells: the course carries this write's token
-    (an earlier attempt was applied and its reply lost), or the refusal is certain because the
-    request was sent once or what is stored (``stamp``: when it was written) predates this write.
-    Otherwise this write may have been applied and then overwritten or deleted: WriteOutcomeUnknown.
-    """
-    stored = _read_or_none(name, outcome_unknown=retried)
-    if _written_by(stored, token):
-        return stored
-    if retried and (stored is None or stamp(stored) >= began_at):
-        raise WriteOutcomeUnknown()
-    return stored
-
-
-def _written_by(course: Course | None, token: str | None) -> bool:
-    return course is not None and token is not None and course.write_token == token
-
-
-def create(course: Course, write_token: str | None = None) -> Course:
-    """Stores a new course; one conditional PutItem, so two creates of one name cannot both win.
-
-    If botocore had to retry, a refused condition may be this create's own earlier attempt: one
-    read tells (the write token), and the caller gets 201 for the course it did create.
-    ``write_token`` is given when every attempt of one request writes the same token (a create with
-    an Idempotency-Key, course_service.idempotency): then any refusal may be an earlier attempt of
-    this request, whose answer the client never got, and is worth that read too.
-    """
-    token = course.write_token = write_token or _new_write_token()
-    try:
-        course.save(condition=Course.name.does_not_exist())
-    except PynamoDBException as error:
-        if _error_code(error) != CONDITION_FAILED:
-            _unavailable_or_raise(error, outcome_unknown=True)
-        retried = _retried(error)
-        if not retried and write_token is None:
-            raise CourseAlreadyExists() from None
-        stored = _read_after_refused_write(course.name, token, course.created_at, retried, lambda c: c.created_at)
-        if stored is None or not _written_by(stored, token):
-            raise CourseAlreadyExists() from None
-        return stored
-    return course
+        raise _unavailable(error) from error
 
 
 def get(name: str) -> Course:
     """One strongly consistent GetItem: a course is readable as soon as its create returned."""
-    try:
-        return Course.get(name, consistent_read=True)
-    except Course.DoesNotExist:
-        raise CourseNotFound() from None
-    except PynamoDBException as error:
-        _unavailable_or_raise(error)
-
-
-def _is_revision(expected: Revision) -> Condition:
-    """The stored course is that revision (PynamoDB adds the version's own condition)."""
-    return Course.created_at == expected.created_at
-
-
-def change_level(name: str, level: str, updated_at: datetime, expected: Revision | None) -> Course:
-    """One conditional UpdateItem, no read first. Returns the course as stored after the write.
-
-    With ``expected`` the write happens only if the stored course is still that revision;
-    without it the last write wins. Either way the version is incremented, once: a retry of a
-    write already applied fails its condition (the write token) and is recognised by one read.
-    """
-    # PynamoDB adds "version = N" and "ADD version 1" for a set version, but "version does not
-    # exist" and "SET version = 1" for an unset one. For last-write-wins we want neither condition
-    # nor reset, so any placeholder value (0) plus add_version_condition=False gives just ADD 1.
-    token = _new_write_token()
-    condition = Course.name.exists() & _not_written_by(token)
-    if expected is not None:
-        condition &= _is_revision(expected)
-    course = Course(name, version=expected.version if expected is not None else 0)
-    try:
-        course.update(
-            actions=[Course.level.set(level), Course.updated_at.set(updated_at), Course.write_token.set(token)],
-            condition=condition,
-            add_version_condition=expected is not None,
-        )
-    except PynamoDBException as error:
-        if _error_code(error) != CONDITION_FAILED:
-            _unavailable_or_raise(error, outcome_unknown=True)
-        retried = _retried(error)
-        if expected is None and not retried:
-            raise CourseNotFound() from None  # the only condition a first attempt can fail
-        # Telling "ours after all", 404 and 412 apart costs a read, on this failure path only.
-        stored = _read_after_refused_write(name, token, updated_at, retried, lambda c: c.updated_at)
-        if stored is not None and _written_by(stored, token):
-            return stored
-        if stored is None or expected is None:
-            raise CourseNotFound() from None
-        raise CourseChanged() from None
+    course = read(name)
+    if course is None:
+        raise CourseNotFound()
     return course
-
-
-def delete(name: str, expected: Revision | None, began_at: datetime) -> None:
-    """One conditional DeleteItem: the course must exist (and, with ``expected``, still be that
-    revision). A retried delete that finds nothing cannot know whose delete removed it:
-    WriteOutcomeUnknown. ``began_at``: when the request began, to judge what a read finds."""
-    course = Course(name) if expected is None else Course(name, version=expected.version)
-    condition = Course.name.exists() if expected is None else Course.name.exists() & _is_revision(expected)
-    try:
-        course.delete(condition=condition, add_version_condition=expected is not None)
-    except PynamoDBException as error:
-        if _error_code(error) != CONDITION_FAILED:
-            _unavailable_or_raise(error, outcome_unknown=True)
-        retried = _retried(error)
-        if expected is None and not retried:
-            raise CourseNotFound() from None
-        stored = _read_after_refused_write(name, None, began_at, retried, lambda c: c.created_at)
-        raise (CourseNotFound if stored is None else CourseChanged)() from None
 
 
 def check_store() -> None:
     """Raises StoreUnavailable unless the table answers (one DescribeTable)."""
+    _connected()
     try:
         Course.describe_table()
     except (PynamoDBException, ClientError) as error:
@@ -242,6 +350,7 @@ def list_page(level: str | None, after: str | None, limit: int) -> Page:
     says so without a second call (DynamoDB's LastEvaluatedKey may come with a page that is exactly
     full and ends the index, which would send the client to an empty page).
     """
+    _connected()
     index: CoursesByName | CoursesByLevel
     if level is None:
         index, partition, sort_key = Course.by_name, CATALOGUE, CoursesByName.name
@@ -252,7 +361,7 @@ def list_page(level: str | None, after: str | None, limit: int) -> Page:
         # One page from the page iterator: the item iterator would call again after a short page.
         found = next(index.query(partition, range_key_condition=start, page_size=limit + 1).page_iter)
     except PynamoDBException as error:
-        _unavailable_or_raise(error)
+        raise _unavailable(error) from error
     items = found["Items"]
     # More than a page, or DynamoDB stopped early (its 1 MB cap, far above 101 courses).
     more = len(items) > limit or (bool(items) and "LastEvaluatedKey" in found)
