@@ -35,7 +35,11 @@ def expected_revision(if_match: str | None) -> Revision | None:
     issued = ISSUED_ETAG.fullmatch(if_match.strip())
     if issued is None:
         return UNMATCHABLE
-    return Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2]))
+    try:
+        created = EPOCH + int(issued[1], 16) * MICROSECOND
+    except OverflowError:  # 16 hex digits reach past year 9999, which no datetime holds: never issued
+        return UNMATCHABLE
+    return Revision(created, int(issued[2]))
 
 
 # If-None-Match (RFC 9110 13.1.2): "*" or a comma-separated list of entity tags, each maybe weak
