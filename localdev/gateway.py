@@ -33,12 +33,11 @@ from http.client import responses
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 import h11
 
 from localdev import template
-from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path
+from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path, split_target
 from localdev.template import Route, routes
 
 log = logging.getLogger("localdev")
@@ -200,7 +199,10 @@ class LocalApi:
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: str | None) -> "Reply":
         """``headers``: the header lines as received, in order, as API Gateway passes them all."""
-        path = urlsplit(target).path
+        try:
+            path, _ = split_target(target)
+        except ValueError:  # an absolute URL whose host is not one
+            return _json(400, {"message": REFUSALS[400]})
         matching = [r for r in self.routes if r.match(path) is not None]
         route = next((r for r in matching if r.method == method), None)
         if route is None:

@@ -49,6 +49,9 @@ HOSTILE = {
     "a body declared over 10 MB": (head(CREATE, JSON, f"Content-Length: {10 * MB + 1}"), 413),
     "a transfer coding other than chunked": (head(CREATE, JSON, "Transfer-Encoding: gzip") + b"{}", 501),
     "a malformed chunk size": (head(CREATE, JSON, "Transfer-Encoding: chunked") + b"zz\r\n{}\r\n0\r\n\r\n", 400),
+    # A path, not a host: "//[x" made the URL parser raise (a 502 before).
+    "a path starting with //[": (head("GET //[x/courses HTTP/1.1"), 404),
+    "an absolute URL with a malformed host": (head("GET http://[x/health HTTP/1.1"), 400),
 }
 
 
@@ -60,6 +63,14 @@ def test_a_hostile_request_gets_a_json_error_and_the_server_keeps_serving(server
     assert set(reply.body) == {"message"} and reply.body["message"]
     assert int(reply.headers["content-length"]) == len(reply.raw)
     assert server.request("GET", "/health").status == 200
+
+
+def test_the_path_is_the_request_targets_path_never_read_as_a_host(server):
+    """RFC 9112 3.2: an origin-form target is a path, whose first segment may be empty: //x/courses
+    is no route. The absolute form (a proxy's) is read for its path."""
+    assert send_raw(server, head("GET //x/courses HTTP/1.1")).status == 404
+    assert send_raw(server, head("GET //127.0.0.1/health HTTP/1.1")).status == 404
+    assert send_raw(server, head(f"GET http://127.0.0.1:{server.port}/health HTTP/1.1")).status == 200
 
 
 def test_a_chunked_body_is_read_whole(server):
