@@ -2,7 +2,7 @@
 Gateway's limits, refuse before any function runs. Always JSON, and the server keeps serving."""
 
 import socket
-from http.client import HTTPResponse
+from http.client import HTTPConnection, HTTPResponse
 from urllib.parse import quote
 
 import pytest
@@ -71,6 +71,31 @@ def test_the_path_is_the_request_targets_path_never_read_as_a_host(server):
     assert send_raw(server, head("GET //x/courses HTTP/1.1")).status == 404
     assert send_raw(server, head("GET //127.0.0.1/health HTTP/1.1")).status == 404
     assert send_raw(server, head(f"GET http://127.0.0.1:{server.port}/health HTTP/1.1")).status == 200
+
+
+def test_answers_without_content_leave_the_connection_usable(server):
+    """A 204 and a 304 carry no Content-Length (RFC 9110 8.6): the client frames them by their
+    status, and the next request on the same connection gets its own answer."""
+    name = unique("keep-alive")
+    etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+    connection = HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        answers = []
+        for method, path, headers in [
+            ("GET", path_of(name), {"If-None-Match": etag}),
+            ("GET", "/health", {}),
+            ("DELETE", path_of(name), {}),
+            ("GET", path_of(name), {}),
+        ]:
+            connection.request(method, path, headers=headers)
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Content-Length"), response.read()))
+    finally:
+        connection.close()
+
+    assert [status for status, _, _ in answers] == [304, 200, 204, 404]
+    for status, length, body in answers:
+        assert (length, body) == ((None, b"") if status in (204, 304) else (str(len(body)), body)), status
 
 
 def test_a_chunked_body_is_read_whole(server):

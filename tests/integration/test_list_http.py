@@ -133,6 +133,9 @@ def test_if_none_match_answers_304_without_a_body_over_http(server):
     for header in (etag, "W/" + etag, "*"):
         reply = server.request("GET", path_of(name), headers={"If-None-Match": header})
         assert (reply.status, reply.raw, reply.headers["etag"]) == (304, b"", etag)
+        # RFC 9110 15.4.5: what a cache needs to freshen its copy, not a description of a body
+        # (a Content-Length there may only be the 200's, 8.6).
+        assert "content-type" not in reply.headers and "content-length" not in reply.headers, reply.headers
 
     changed = server.request("PUT", path_of(name), {"level": "advanced"})
     reply = server.request("GET", path_of(name), headers={"If-None-Match": etag})
