@@ -374,6 +374,22 @@ def test_any_cursor_is_a_page_or_a_422_never_a_5xx(issued, listing, cursor):
         assert_cursor_invalid(reply)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dictionaries(
+        st.sampled_from(["limit", "level", "cursor"]),
+        st.text(max_size=20) | st.sampled_from(["5", "100", "beginner", "", " ", "+5", "5.0"]),
+    )
+)
+def test_any_query_values_get_a_page_or_a_422_naming_only_the_refused_ones(table, listing, params):
+    reply = listing(**params)
+
+    assert reply.status in (200, 422), (params, reply.body)
+    if reply.status == 422:
+        assert {item["loc"][1] for item in reply.body["detail"]} <= set(params), params
+        assert all(item["type"] == "cursor_invalid" for item in reply.body["detail"] if item["loc"][1] == "cursor")
+
+
 def test_a_cursor_given_twice_is_cursor_invalid(table, api, dynamodb):
     assert_cursor_invalid(api("GET", "/courses", "/courses?cursor=a&cursor=a"))
     assert dynamodb.operations == []
