@@ -33,12 +33,11 @@ from http.client import responses
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 import h11
 
 from localdev import template
-from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path
+from localdev.runtime import LambdaContext, api_event, load_handler, put_layers_on_path, split_target
 from localdev.template import Route, routes
 
 log = logging.getLogger("localdev")
@@ -200,7 +199,10 @@ class LocalApi:
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: str | None) -> "Reply":
         """``headers``: the header lines as received, in order, as API Gateway passes them all."""
-        path = urlsplit(target).path
+        try:
+            path, _ = split_target(target)
+        except ValueError:  # an absolute URL whose host is not one
+            return _json(400, {"message": REFUSALS[400]})
         matching = [r for r in self.routes if r.match(path) is not None]
         route = next((r for r in matching if r.method == method), None)
         if route is None:
@@ -229,14 +231,23 @@ def _json(status: int, body: dict, headers: dict | None = None, resource: str = 
     return Reply(status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode(), resource)
 
 
+# Answers that have no content, ever: no Content-Length on them (RFC 9110 8.6: never on a 204; on
+# a 304 only the 200's length, which this server does not know).
+NO_CONTENT = frozenset({204, 304})
+
+
 def _proxy_response(result: dict[str, Any], resource: str) -> Reply:
     headers = {k: ", ".join(v) for k, v in (result.get("multiValueHeaders") or {}).items()}
     headers.update(result.get("headers") or {})
-    if not any(name.lower() == "content-type" for name in headers):
-        headers["Content-Type"] = "application/json"  # what API Gateway (REST, proxy) sends then
+    status = int(result["statusCode"])
+    # What API Gateway (REST, proxy) sends with an answer that names no type. Not on a 304: it
+    # carries what a cache needs to freshen its copy (RFC 9110 15.4.5: the ETag), and no media type
+    # for a body it does not have.
+    if status != 304 and not any(name.lower() == "content-type" for name in headers):
+        headers["Content-Type"] = "application/json"
     body = result.get("body") or ""
     raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-    return Reply(int(result["statusCode"]), headers, raw, resource)
+    return Reply(status, headers, raw, resource)
 
 
 def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 3000) -> "_Server":
@@ -349,7 +360,7 @@ class _Connection(socketserver.BaseRequestHandler):
     def _send(self, reply: Reply, method: str, close: bool) -> None:
         headers = [
             *reply.headers.items(),
-            ("Content-Length", str(len(reply.body))),
+            *([] if reply.status in NO_CONTENT else [("Content-Length", str(len(reply.body)))]),
             ("Date", formatdate(usegmt=True)),
             ("Server", "course-service-local"),
         ]

@@ -14,12 +14,58 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
+from localdev.gateway import MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URL_CHARS
 from localdev.runtime import put_layers_on_path
 from localdev.template import ROOT, routes
 
 # Shipped with the function that serves it (functions/api_docs); ./openapi.json links to it.
 OPENAPI_FILE = ROOT / "functions" / "api_docs" / "openapi.json"
 TITLE = "Course Service"
+
+_BEFORE_ANY_FUNCTION = "refused before any function runs"
+_FRONT = "Deployed, API Gateway's front may answer it in a format of its own, not JSON."
+# What the edge answers itself, before or instead of a route's function: API Gateway when deployed,
+# the local server under `make run` (localdev/gateway.py). Any operation can get any of them, so
+# each is described once, under components/responses, and every operation refers to it.
+EDGE_ANSWERS: dict[int, tuple[str, str]] = {
+    400: (
+        "EdgeBadRequest",
+        "Not HTTP/1.1 as RFC 9112 has it (a malformed request line, header or body framing, a NUL in "
+        f"a header value); {_BEFORE_ANY_FUNCTION}. {_FRONT}",
+    ),
+    403: (
+        "EdgeForbidden",
+        "Deployed only, from API Gateway: the method requires IAM authorization (the WriteAuthorization "
+        "and ReadAuthorization parameters) and the request is not signed, is signed wrongly, or its "
+        "signer may not call it",
+    ),
+    413: (
+        "ContentTooLarge",
+        "The body is too large: over 16 KiB (bytes as sent; a course is a few hundred) where the route "
+        f"reads a course, over {MAX_BODY_BYTES // (1024 * 1024)} MB on any route (API Gateway's quota, "
+        f"{_BEFORE_ANY_FUNCTION})",
+    ),
+    414: (
+        "EdgeUriTooLong",
+        f"The URL is over {MAX_URL_CHARS} characters (API Gateway's quota); {_BEFORE_ANY_FUNCTION}. {_FRONT}",
+    ),
+    429: (
+        "EdgeTooManyRequests",
+        "Throttled: over the stage's rate or burst limit (ThrottlingRateLimit, ThrottlingBurstLimit). "
+        "make run: every instance of the function stayed busy for 30 s",
+    ),
+    431: (
+        "EdgeHeaderFieldsTooLarge",
+        f"The header lines are over {MAX_HEADER_BYTES} bytes together (API Gateway's quota); "
+        f"{_BEFORE_ANY_FUNCTION}. {_FRONT}",
+    ),
+    501: ("EdgeNotImplemented", "make run only: a Transfer-Encoding other than chunked"),
+    502: ("EdgeBadGateway", "The function failed without answering (it crashed, or its answer was malformed)"),
+    504: (
+        "EdgeGatewayTimeout",
+        "The function did not answer in time (API Gateway waits 29 s; make run its 15 s timeout)",
+    ),
+}
 
 
 def _fix_validation_error_schema(document: dict[str, Any]) -> None:
@@ -73,6 +119,20 @@ def _constrain_course_names(document: dict[str, Any]) -> None:
                     parameter["schema"].update(minLength=1, maxLength=MAX_NAME_LENGTH, pattern="^[^/]+$")
 
 
+def _document_edge_answers(document: dict[str, Any]) -> None:
+    """EDGE_ANSWERS under components/responses, each body the ErrorResponse every refusal of the
+    local server is (and API Gateway's own answers are: ``{"message": ...}``), and a reference to
+    each from every operation."""
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    document["components"]["responses"] = {
+        name: {"description": description, "content": body} for name, description in EDGE_ANSWERS.values()
+    }
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, (name, _) in EDGE_ANSWERS.items():
+                operation["responses"][str(status)] = {"$ref": f"#/components/responses/{name}"}
+
+
 def _resolver_file(code_uri: Path) -> Path:
     """The file whose ``app`` describes a function's routes: ``openapi.py`` where the handler has
     no resolver (health), else the handler."""
@@ -98,6 +158,7 @@ def build() -> dict[str, Any]:
     _fix_validation_error_schema(document)
     _spell_header_names(document)
     _constrain_course_names(document)
+    _document_edge_answers(document)
     return document
 
 

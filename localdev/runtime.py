@@ -74,6 +74,21 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def split_target(target: str) -> tuple[str, str]:
+    """The path and the query of an HTTP request target (RFC 9112 3.2), without any fragment.
+
+    The origin form (``/courses?limit=5``) is a path, whose first segment may be empty: ``//x/y``
+    is the path ``//x/y``, where ``urlsplit`` would read a host ``x`` (and raise on ``//[x``). The
+    absolute form (``http://host/courses``, what a proxy is sent) is read with ``urlsplit``, and
+    ValueError for a host it cannot parse.
+    """
+    if not target.startswith("/"):
+        parts = urlsplit(target)
+        return parts.path, parts.query
+    path, _, query = target.partition("#")[0].partition("?")
+    return path, query
+
+
 def api_event(
     method: str,
     raw_path: str,
@@ -95,9 +110,8 @@ def api_event(
     A ``bytes`` body arrives base64-encoded (``isBase64Encoded``), as API Gateway sends bodies of
     its binary media types.
     """
-    parts = urlsplit(raw_path)
-    path = parts.path
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    path, query_string = split_target(raw_path)
+    query = parse_qsl(query_string, keep_blank_values=True)
     lines = list(headers.items() if isinstance(headers, Mapping) else headers or [])
     multi_headers = _header_lines_by_name(lines)
     single_headers = {name: values[-1] for name, values in multi_headers.items()}

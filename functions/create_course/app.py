@@ -37,7 +37,6 @@ IdempotencyKeyHeader = Annotated[
         ),
         **documented_errors(
             HTTPStatus.CONFLICT,
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             HTTPStatus.UNPROCESSABLE_ENTITY,
         ),

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from course_service import courses
 from course_service.entry import tracer
 from course_service.openapi_docs import documented_errors
-from course_service.paging import MAX_CURSOR_CHARACTERS, page_response, start_after
+from course_service.paging import CursorParameter, page_response, start_after
 from course_service.resolver import create_app, lambda_entry_for
-from course_service.schemas import CoursePage, Level
+from course_service.schemas import CoursePage, Level, PageSize
 
 app = create_app()
 
@@ -29,11 +29,9 @@ app = create_app()
 )
 @tracer.capture_method
 def list_courses(
-    limit: Annotated[int, Query(ge=1, le=100, description="Courses per page")] = 20,
+    limit: Annotated[PageSize, Query(description="Courses per page")] = 20,
     level: Annotated[Level | None, Query(description="Only the courses of this level")] = None,
-    cursor: Annotated[
-        str | None, Query(max_length=MAX_CURSOR_CHARACTERS, description="The next_cursor of the previous page")
-    ] = None,
+    cursor: Annotated[CursorParameter | None, Query(description="The next_cursor of the previous page")] = None,
 ) -> Response[CoursePage]:
     page = courses.list_page(level, start_after(cursor, level), limit)
     return page_response(page, level)

@@ -27,7 +27,6 @@ app = create_app()
         **documented_errors(
             HTTPStatus.NOT_FOUND,
             HTTPStatus.PRECONDITION_FAILED,
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             HTTPStatus.UNPROCESSABLE_ENTITY,
         ),

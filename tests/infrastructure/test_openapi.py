@@ -3,10 +3,18 @@
 import json
 import re
 
-from localdev import openapi
+from localdev import gateway, openapi
 from localdev.template import ROOT, routes
 
 DOCUMENT = json.loads(openapi.OPENAPI_FILE.read_text())
+OPERATIONS = [operation for operations in DOCUMENT["paths"].values() for operation in operations.values()]
+
+
+def resolved(response: dict) -> dict:
+    """A response, or the one its ``$ref`` names (#/components/responses/<name>)."""
+    if "$ref" not in response:
+        return response
+    return DOCUMENT["components"]["responses"][response["$ref"].removeprefix("#/components/responses/")]
 
 
 def test_committed_openapi_json_is_what_the_code_generates():
@@ -26,7 +34,8 @@ def test_document_describes_exactly_the_template_routes():
 def test_every_documented_error_body_is_json_with_a_message():
     for operations in DOCUMENT["paths"].values():
         for operation in operations.values():
-            for status, response in operation["responses"].items():
+            for status, reference in operation["responses"].items():
+                response = resolved(reference)
                 if status == "304":  # Not Modified has no body, by definition
                     assert response["content"] == {} and "ETag" in response["headers"]
                 if int(status) < 400:
@@ -51,3 +60,23 @@ def test_a_204_documents_no_content():
         for operation in operations.values():
             if "204" in operation["responses"]:
                 assert operation["responses"]["204"]["content"] == {}
+
+
+# What the local server answers for a route instead of its function: all instances busy, the
+# function failed, or it ran past its timeout (localdev/gateway.py).
+LOCAL_GATEWAY_ANSWERS = {429, 502, 504}
+
+
+def test_what_the_edge_answers_itself_is_documented_once_and_for_every_operation():
+    """API Gateway (and make run's edge) can refuse any request before its function runs: a client
+    generated from the document, or schemathesis, must find those statuses on every operation, each
+    described once (components/responses) and referred to."""
+    edge = {str(status): f"#/components/responses/{name}" for status, (name, _) in openapi.EDGE_ANSWERS.items()}
+    assert set(DOCUMENT["components"]["responses"]) == {name for name, _ in openapi.EDGE_ANSWERS.values()}
+    for operation in OPERATIONS:
+        assert {status: operation["responses"].get(status, {}).get("$ref") for status in edge} == edge
+
+
+def test_every_status_the_local_server_answers_for_a_route_is_documented():
+    for operation in OPERATIONS:
+        assert {*gateway.REFUSALS, *LOCAL_GATEWAY_ANSWERS} <= {int(status) for status in operation["responses"]}

@@ -7,6 +7,7 @@ not to). Only the translator's output shows either.
 """
 
 import itertools
+import json
 import re
 
 import pytest
@@ -167,8 +168,24 @@ def test_functions_get_the_cors_origin_and_never_record_responses_in_traces(depl
             assert env["CORS_ALLOW_ORIGIN"] == values["CorsAllowOrigin"], (values, logical_id)
             assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
             tracing = values["TracingEnabled"] == "true"
-            assert props["TracingConfig"]["Mode"] == ("Active" if tracing else "PassThrough")
             assert env["POWERTOOLS_TRACE_DISABLED"] == ("false" if tracing else "true")
+
+
+def test_functions_may_write_to_x_ray_only_when_tracing_is_on(deployed):
+    """Least privilege: SAM gives a function's role X-Ray's write policy for any Tracing value but
+    Disabled (PassThrough included), so tracing off must say Disabled, and then no role may write
+    traces; with TracingEnabled=true every function traces actively and may. Besides, each role has
+    the basic execution policy (its logs) and its inline DynamoDB policy, nothing else."""
+    basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    x_ray = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
+    for values, stack in deployed:
+        tracing = values["TracingEnabled"] == "true"
+        roles = resources(stack, "AWS::IAM::Role")
+        for logical_id, function in resources(stack, "AWS::Lambda::Function").items():
+            role = roles[function["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
+            assert set(role["ManagedPolicyArns"]) == ({basic, x_ray} if tracing else {basic}), (values, logical_id)
+            assert "xray" not in json.dumps(role.get("Policies", [])).lower(), (values, logical_id)
+            assert function["Properties"].get("TracingConfig") == ({"Mode": "Active"} if tracing else None)
 
 
 def test_every_function_has_the_reserved_concurrency_of_the_parameter_and_zero_means_none(deployed):

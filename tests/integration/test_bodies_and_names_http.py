@@ -42,7 +42,16 @@ def test_a_number_of_5000_digits_is_422_not_a_500(server):
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/jsonp", "application/json5", "application/json-patch+json", "application/json; charset=latin-1"],
+    [
+        "application/jsonp",
+        "application/json5",
+        "application/json-patch+json",
+        "application/json; charset=latin-1",
+        # Values the email header parser raised on (a 500 before): not HTTP's syntax.
+        "application/json; x*",
+        "application/json; charset*",
+        pytest.param("application/json; " + "(" * 2000, id="a run of ("),
+    ],
 )
 def test_media_types_that_are_not_json_in_utf8_are_415(server, content_type):
     name = unique()
@@ -52,6 +61,20 @@ def test_media_types_that_are_not_json_in_utf8_are_415(server, content_type):
 
     assert reply.status == 415
     assert server.request("GET", path_of(name)).status == 404
+
+
+@pytest.mark.parametrize("etag", ['"384440ccc736000-1"', '"ffffffffffffffff-1"'], ids=["year 10000", "16 digits"])
+def test_an_if_match_past_year_9999_is_412_for_a_course_and_404_without_one(server, etag):
+    """Such an ETag names a time no datetime holds: it was never issued, so it matches nothing."""
+    name = unique()
+    assert server.request("POST", "/courses", {"name": name, "level": "beginner"}).status == 201
+
+    assert server.request("PUT", path_of(name), {"level": "advanced"}, {"If-Match": etag}).status == 412
+    assert server.request("DELETE", path_of(name), headers={"If-Match": etag}).status == 412
+    assert server.request("GET", path_of(name), headers={"If-None-Match": etag}).status == 200
+    assert server.request("DELETE", path_of(name)).status == 204
+    assert server.request("PUT", path_of(name), {"level": "advanced"}, {"If-Match": etag}).status == 404
+    assert server.request("DELETE", path_of(name), headers={"If-Match": etag}).status == 404
 
 
 def test_nfc_and_nfd_names_are_one_course_over_http(server):

@@ -2,7 +2,7 @@
 Gateway's limits, refuse before any function runs. Always JSON, and the server keeps serving."""
 
 import socket
-from http.client import HTTPResponse
+from http.client import HTTPConnection, HTTPResponse
 from urllib.parse import quote
 
 import pytest
@@ -49,6 +49,9 @@ HOSTILE = {
     "a body declared over 10 MB": (head(CREATE, JSON, f"Content-Length: {10 * MB + 1}"), 413),
     "a transfer coding other than chunked": (head(CREATE, JSON, "Transfer-Encoding: gzip") + b"{}", 501),
     "a malformed chunk size": (head(CREATE, JSON, "Transfer-Encoding: chunked") + b"zz\r\n{}\r\n0\r\n\r\n", 400),
+    # A path, not a host: "//[x" made the URL parser raise (a 502 before).
+    "a path starting with //[": (head("GET //[x/courses HTTP/1.1"), 404),
+    "an absolute URL with a malformed host": (head("GET http://[x/health HTTP/1.1"), 400),
 }
 
 
@@ -60,6 +63,39 @@ def test_a_hostile_request_gets_a_json_error_and_the_server_keeps_serving(server
     assert set(reply.body) == {"message"} and reply.body["message"]
     assert int(reply.headers["content-length"]) == len(reply.raw)
     assert server.request("GET", "/health").status == 200
+
+
+def test_the_path_is_the_request_targets_path_never_read_as_a_host(server):
+    """RFC 9112 3.2: an origin-form target is a path, whose first segment may be empty: //x/courses
+    is no route. The absolute form (a proxy's) is read for its path."""
+    assert send_raw(server, head("GET //x/courses HTTP/1.1")).status == 404
+    assert send_raw(server, head("GET //127.0.0.1/health HTTP/1.1")).status == 404
+    assert send_raw(server, head(f"GET http://127.0.0.1:{server.port}/health HTTP/1.1")).status == 200
+
+
+def test_answers_without_content_leave_the_connection_usable(server):
+    """A 204 and a 304 carry no Content-Length (RFC 9110 8.6): the client frames them by their
+    status, and the next request on the same connection gets its own answer."""
+    name = unique("keep-alive")
+    etag = server.request("POST", "/courses", {"name": name, "level": "beginner"}).headers["etag"]
+    connection = HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        answers = []
+        for method, path, headers in [
+            ("GET", path_of(name), {"If-None-Match": etag}),
+            ("GET", "/health", {}),
+            ("DELETE", path_of(name), {}),
+            ("GET", path_of(name), {}),
+        ]:
+            connection.request(method, path, headers=headers)
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Content-Length"), response.read()))
+    finally:
+        connection.close()
+
+    assert [status for status, _, _ in answers] == [304, 200, 204, 404]
+    for status, length, body in answers:
+        assert (length, body) == ((None, b"") if status in (204, 304) else (str(len(body)), body)), status
 
 
 def test_a_chunked_body_is_read_whole(server):

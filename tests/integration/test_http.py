@@ -243,3 +243,4 @@ def test_an_answer_without_a_content_type_gets_the_one_api_gateway_adds(server):
     reply = server.request("DELETE", path_of(name))
 
     assert (reply.status, reply.headers.get("content-type"), reply.raw) == (204, "application/json", b"")
+    assert "content-length" not in reply.headers  # RFC 9110 8.6: never on a 204

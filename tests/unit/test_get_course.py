@@ -45,6 +45,7 @@ def assert_not_modified(reply, etag: str) -> None:
     assert not reply.raw.get("body")
     assert reply.headers["etag"] == etag
     assert "content-type" not in reply.headers  # no body, so no media type
+    assert "content-length" not in reply.headers  # RFC 9110 8.6: only the 200's length, if any
 
 
 def weak(etag: str) -> str:

@@ -195,10 +195,48 @@ def assert_422_at(reply, parameter: str) -> None:
     assert all(set(item) == {"loc", "type"} for item in reply.body["detail"])
 
 
+def assert_cursor_invalid(reply) -> None:
+    """A refused cursor, whatever is wrong with it, is one detail item of one type."""
+    assert (reply.status, reply.body) == (
+        422,
+        {"message": "Request is invalid", "detail": [{"loc": ["query", "cursor"], "type": "cursor_invalid"}]},
+    )
+
+
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "1000000000000000000000", "abc", "1.5", "2e1", "", " ", "0x10"])
 def test_a_limit_out_of_range_or_not_an_integer_is_422(table, listing, dynamodb, limit):
     assert_422_at(listing(limit=limit), "limit")
     assert dynamodb.operations == []
+
+
+# Pydantic's lax integer parsing reads each of these as an integer from 1 to 100.
+NOT_PLAIN_INTEGERS = ["5.0", "1_0", "+5", " 5 ", "5 ", "\t5", "5\n", "٥", "５", "1" + "0" * 5000]
+
+
+@pytest.mark.parametrize("limit", NOT_PLAIN_INTEGERS, ids=repr)
+def test_a_limit_that_is_not_plain_ascii_digits_is_422_int_parsing(table, listing, dynamodb, limit):
+    reply = listing(limit=limit)
+
+    assert_422_at(reply, "limit")
+    assert reply.body["detail"][0]["type"] in ("int_parsing", "int_parsing_size")
+    assert dynamodb.operations == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    limit=st.builds(
+        lambda before, number, after: f"{before}{number}{after}",
+        st.sampled_from(["", "", " ", "+", "-", "0", "\t", "٥"]),
+        st.integers(min_value=0, max_value=150),
+        st.sampled_from(["", "", " ", ".0", "_0", "0", "\n", "e0", ".", "５"]),
+    )
+    | st.text(max_size=4)
+)
+def test_a_limit_is_a_page_exactly_when_it_is_ascii_digits_from_1_to_100(table, listing, limit):
+    reply = listing(limit=limit)
+
+    plain = limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 100
+    assert reply.status == (200 if plain else 422), (limit, reply.body)
 
 
 @pytest.mark.parametrize("limit", ["1", "100", "050"])
@@ -265,7 +303,7 @@ NOT_ISSUED = {
 def test_a_cursor_the_service_did_not_issue_is_422_and_never_reaches_dynamodb(issued, listing, dynamodb, cursor):
     dynamodb.calls.clear()
 
-    assert_422_at(listing(cursor=cursor), "cursor")
+    assert_cursor_invalid(listing(cursor=cursor))
     assert dynamodb.operations == []
 
 
@@ -274,7 +312,7 @@ def test_a_truncated_or_altered_cursor_is_422(issued, listing, dynamodb):
     dynamodb.calls.clear()
 
     for bad in {cursor[:-1], cursor[:-4], cursor[: len(cursor) // 2], cursor[1:], cursor + "A", cursor + "="}:
-        assert_422_at(listing(cursor=bad), "cursor")
+        assert_cursor_invalid(listing(cursor=bad))
     assert dynamodb.operations == []
 
 
@@ -286,7 +324,7 @@ def test_a_cursor_works_only_with_the_level_it_was_issued_for(issued, listing, i
     if issued_for == used_with:
         assert reply.status == 200
     else:
-        assert_422_at(reply, "cursor")
+        assert_cursor_invalid(reply)
 
 
 @pytest.mark.parametrize(
@@ -333,7 +371,28 @@ def test_any_cursor_is_a_page_or_a_422_never_a_5xx(issued, listing, cursor):
 
     assert reply.status in (200, 422), reply.body
     if reply.status == 422:
-        assert_422_at(reply, "cursor")
+        assert_cursor_invalid(reply)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dictionaries(
+        st.sampled_from(["limit", "level", "cursor"]),
+        st.text(max_size=20) | st.sampled_from(["5", "100", "beginner", "", " ", "+5", "5.0"]),
+    )
+)
+def test_any_query_values_get_a_page_or_a_422_naming_only_the_refused_ones(table, listing, params):
+    reply = listing(**params)
+
+    assert reply.status in (200, 422), (params, reply.body)
+    if reply.status == 422:
+        assert {item["loc"][1] for item in reply.body["detail"]} <= set(params), params
+        assert all(item["type"] == "cursor_invalid" for item in reply.body["detail"] if item["loc"][1] == "cursor")
+
+
+def test_a_cursor_given_twice_is_cursor_invalid(table, api, dynamodb):
+    assert_cursor_invalid(api("GET", "/courses", "/courses?cursor=a&cursor=a"))
+    assert dynamodb.operations == []
 
 
 def test_a_hand_made_cursor_of_the_issued_shape_is_just_a_starting_name(create, listing):

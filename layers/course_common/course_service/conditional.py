@@ -32,10 +32,19 @@ def expected_revision(if_match: str | None) -> Revision | None:
     """
     if if_match is None or if_match.strip() == "*":
         return None
-    issued = ISSUED_ETAG.fullmatch(if_match.strip())
+    return _issued_revision(if_match.strip()) or UNMATCHABLE
+
+
+def _issued_revision(tag: str) -> Revision | None:
+    """The revision a strong ETag as this service issues them names; None for any other tag."""
+    issued = ISSUED_ETAG.fullmatch(tag)
     if issued is None:
-        return UNMATCHABLE
-    return Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2]))
+        return None
+    try:
+        created = EPOCH + int(issued[1], 16) * MICROSECOND
+    except OverflowError:  # 16 hex digits reach past year 9999, which no datetime holds: never issued
+        return None
+    return Revision(created, int(issued[2]))
 
 
 # If-None-Match (RFC 9110 13.1.2): "*" or a comma-separated list of entity tags, each maybe weak
@@ -67,10 +76,7 @@ def preconditions(if_match: str | None, if_none_match: str | None = None) -> Pre
     holds unless it names the course's current ETag. Tags this service cannot have issued (and a
     malformed header) name no course.
     """
-    try:
-        expected = expected_revision(if_match)
-    except OverflowError:  # a creation time after year 9999 names no course
-        expected = UNMATCHABLE
+    expected = expected_revision(if_match)
     if if_none_match is not None and if_none_match.strip() == "*":
         return Preconditions(expected, excludes_any=True)
     return Preconditions(expected, _named_revisions(if_none_match))
@@ -79,13 +85,6 @@ def preconditions(if_match: str | None, if_none_match: str | None = None) -> Pre
 def _named_revisions(if_none_match: str | None) -> frozenset[Revision]:
     if if_none_match is None or not _ENTITY_TAG_LIST.fullmatch(if_none_match):
         return frozenset()
-    named = set()
-    for tag in _OPAQUE_TAG.findall(if_none_match):
-        issued = ISSUED_ETAG.fullmatch(tag)
-        if issued is None:
-            continue
-        try:
-            named.add(Revision(EPOCH + int(issued[1], 16) * MICROSECOND, int(issued[2])))
-        except OverflowError:  # a creation time after year 9999: no course has it
-            continue
-    return frozenset(named)
+    return frozenset(
+        revision for tag in _OPAQUE_TAG.findall(if_none_match) if (revision := _issued_revision(tag)) is not None
+    )

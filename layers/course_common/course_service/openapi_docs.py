@@ -28,7 +28,6 @@ ERROR_DESCRIPTIONS = {
         "Idempotency-Key is still in progress: retry after Retry-After seconds"
     ),
     HTTPStatus.PRECONDITION_FAILED: "If-Match does not match the course's current ETag; nothing changed",
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is over 16 KiB (bytes as sent); a course is a few hundred",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json (charset UTF-8, if any)",
     HTTPStatus.UNPROCESSABLE_ENTITY: "The request cannot be accepted; detail lists the offending fields",
     HTTPStatus.INTERNAL_SERVER_ERROR: "Unexpected error (logged with the request id)",
@@ -40,7 +39,8 @@ ERROR_DESCRIPTIONS = {
 
 
 def documented_errors(*statuses: HTTPStatus) -> Responses:
-    """OpenAPI ``responses`` for a route's errors; every route can also answer 500 and 503."""
+    """OpenAPI ``responses`` for a route's errors; every route can also answer 500 and 503. What the
+    edge answers itself (413 included, over 16 KiB too) ``make openapi`` adds to every route."""
     entries: Responses = {}
     for status in (*statuses, HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.SERVICE_UNAVAILABLE):
         model = ValidationErrorResponse if status == HTTPStatus.UNPROCESSABLE_ENTITY else ErrorResponse

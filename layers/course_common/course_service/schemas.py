@@ -84,6 +84,22 @@ CourseName = Annotated[
     Field(description=NAME_RULE),
 ]
 
+
+def _ascii_digits_only(value: Any) -> Any:
+    """A query value is text, and Pydantic reads text as an integer laxly: " 5 ", "+5", "1_0" and
+    "5.0" would all pass. An integer is its ASCII digits and nothing else; the type's own checks
+    (range, size) then run as usual."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise PydanticCustomError("int_parsing", "Input should be a valid integer of ASCII digits")
+    return value
+
+
+MAX_PAGE_SIZE = 100
+# GET /courses' limit. The validator comes after the constraints because Pydantic applies the
+# metadata outwards: so it runs first, and the constraints stay native (minimum/maximum in the
+# JSON schema, greater_than_equal/less_than_equal as error types).
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), BeforeValidator(_ascii_digits_only)]
+
 # The Idempotency-Key header of POST /courses: 1 to 255 visible ASCII characters (VCHAR in RFC 9110:
 # no space, no control character), taken as sent (quotes of a structured-field string included).
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
