@@ -199,3 +199,33 @@ def test_alarms_notify_the_topic_only_when_one_is_given(deployed):
         for logical_id, alarm in resources(stack, "AWS::CloudWatch::Alarm").items():
             actions = alarm["Properties"].get("AlarmActions")
             assert actions == ([TOPIC] if values["AlarmTopicArn"] else None), (values, logical_id)
+
+
+def _alias_of(stack: dict, logical_id: str) -> dict:
+    [alias] = [
+        a
+        for a in resources(stack, "AWS::Lambda::Alias").values()
+        if a["Properties"]["FunctionName"] == {"Ref": logical_id}
+    ]
+    return alias
+
+
+def test_snapstart_applies_to_the_published_versions_api_gateway_invokes_through_live(deployed):
+    # SnapStart snapshots published versions only ($LATEST never): each function publishes one behind
+    # the alias "live" at every deploy, and API Gateway invokes the alias, never the bare function.
+    for values, stack in deployed:
+        snapstart = values["SnapStart"] == "true"
+        for logical_id, function in resources(stack, "AWS::Lambda::Function").items():
+            apply_on = function["Properties"]["SnapStart"]["ApplyOn"]
+            assert apply_on == ("PublishedVersions" if snapstart else "None"), (values, logical_id)
+            alias = _alias_of(stack, logical_id)
+            assert alias["Properties"]["Name"] == "live"
+            version = stack["Resources"][alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]
+            assert version["Type"] == "AWS::Lambda::Version"
+        for key, operation in operations(stack).items():
+            if key[1] == "OPTIONS":
+                continue
+            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            [target] = re.findall(r"functions/\$\{([A-Za-z0-9]+)\}/invocations", uri)
+            invoked = stack["Resources"][target]
+            assert (invoked["Type"], invoked["Properties"]["Name"]) == ("AWS::Lambda::Alias", "live"), (values, key)
