@@ -6,7 +6,8 @@ and the same method as ``make bench`` (fresh python3.13 processes, round robin, 
 with the layer as sam build leaves it (compiled, not slimmed); with Powertools' Tracer (tracing
 switched on: the X-Ray SDK is imported); without bytecode; with the runtime's botocore instead of
 the layer's (the layer's botocore hidden). Then what each piece the functions import costs over
-botocore's own imports (fresh processes, importing only).
+botocore's own imports (fresh processes, importing only), and what creating the DynamoDB client
+costs with the layer slimmed and not.
 """
 
 import shutil
@@ -95,6 +96,30 @@ def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple
     return {name: (statistics.median(ms for ms, _ in r), r[0][1]) for name, r in measured.items()}
 
 
+CREATE_CLIENT = (
+    "import sys, time; sys.path[:0] = [sys.argv[1]]; import botocore.session; from botocore.config import Config; "
+    "session = botocore.session.get_session(); t = time.perf_counter(); "
+    "session.create_client('dynamodb', region_name='us-east-1', endpoint_url='http://127.0.0.1:9', "
+    "aws_access_key_id='x', aws_secret_access_key='x', config=Config(retries={'mode': 'standard'})); "
+    "print((time.perf_counter() - t) * 1000)"
+)
+
+
+def client_creation(python: str, layers: dict[str, Path], runs: int) -> dict[str, list[float]]:
+    """ms botocore takes to create a DynamoDB client from each layer, fresh processes, round robin."""
+    measured: dict[str, list[float]] = {name: [] for name in layers}
+    for _ in range(runs):
+        for name, layer in layers.items():
+            out = subprocess.run(
+                [python, "-I", "-B", "-c", CREATE_CLIENT, str(layer / "python")],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            measured[name].append(float(out))
+    return measured
+
+
 def main(runs: int = 11) -> int:
     python = _runtime_python()
     if python is None:
@@ -136,6 +161,16 @@ def main(runs: int = 11) -> int:
             for name, job in variants.items():
                 measured[name].append(bench.run(job))
         costs = import_costs(python, bench.env(), runs)
+        clients = client_creation(
+            python, {"slimmed": build.SAM_BUILD / "CourseCommonLayer", "not slimmed": unslimmed}, runs
+        )
+    print(f"creating the DynamoDB client, fresh processes, {runs} rounds (ms): layer slimmed / not slimmed")
+    diffs = [full - slim for slim, full in zip(clients["slimmed"], clients["not slimmed"], strict=True)]
+    print(
+        f"  {statistics.median(clients['slimmed']):.1f} / {statistics.median(clients['not slimmed']):.1f}"
+        f"  (not slimmed minus slimmed, same round: median {statistics.median(diffs):+.1f}, slower in "
+        f"{sum(d > 0 for d in diffs)}/{runs})"
+    )
     floor = statistics.median(r["cold_ms"] for r in measured["floor (botocore only)"])
     print(f"get_course cold start, median of {runs} fresh processes each, round robin")
     for name, results in measured.items():
