@@ -48,7 +48,7 @@ COVERAGE := --cov --cov-report=term-missing:skip-covered
 lint: install ## ruff (lint, format check) and mypy (--strict on the layer and the functions, the default level on the rest); pyproject.toml has the rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/course_common/course_service functions localdev bench tests
+	$(VENV)/bin/mypy layers/course_common/course_service functions localdev bench tests tools/finish_build.py
 
 hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
 	$(VENV)/bin/pre-commit install
@@ -82,11 +82,13 @@ smoke: $(VENV)/.installed ## Contract check of a running API: make smoke API=<ba
 
 install: check-python $(VENV)/.installed node_modules/.installed
 
-# Then bytecode for python3.13 next to the code: Lambda's code is read-only, so without .pyc every cold
-# start compiles every module (docs/PERFORMANCE.md); unchecked-hash survives zipping (mtimes do not).
-build: $(SAM_INSTALLED) ## sam build (arm64, python3.13) into .aws-sam/, then compiled to bytecode
+# Then finished by tools/finish_build.py, the step make bench runs too (docs/PERFORMANCE.md): the
+# layer loses what no function loads (botocore's data for other services: 25 MB -> 9 MB zipped), and
+# everything is compiled for python3.13 next to the code: Lambda's code is read-only, so without .pyc
+# every cold start compiles every module; unchecked-hash survives zipping (mtimes do not).
+build: $(SAM_INSTALLED) ## sam build (arm64, python3.13) into .aws-sam/, then the layer slimmed and all compiled to bytecode
 	$(SAM_ENV) $(SAM) build
-	$(PYTHON_RUNTIME) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
+	$(PYTHON_RUNTIME) tools/finish_build.py .aws-sam/build
 
 bench: install $(SAM_INSTALLED) ## Cold start, warm latency, memory, size against a botocore-only floor: bench/results.json
 	PYTHON_RUNTIME="$(PYTHON_RUNTIME)" SAM_CLI="$(abspath $(SAM))" $(PY) -m bench

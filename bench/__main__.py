@@ -129,7 +129,9 @@ class Bench:
         flags = ["-X", f"pycache_prefix={self.workdir / 'no-pyc'}"] if job.get("no_bytecode") else []
         subprocess.run(
             [self.python, "-I", "-B", *flags, str(WORKER), str(job_file), str(out_file)],
-            env={**self.env(), **job.get("env", {})},
+            # Lambda sets LAMBDA_TASK_ROOT (/var/task): the X-Ray SDK then takes its Lambda mode, and
+            # Powertools' Tracer traces (both read it).
+            env={**self.env(), "LAMBDA_TASK_ROOT": job["path"][0], **job.get("env", {})},
             check=True,
             timeout=timeout,
             stdout=subprocess.DEVNULL,
@@ -259,7 +261,7 @@ def workspace(python: str, table: str):
         workdir = Path(tmp)
         (workdir / "floor").mkdir()
         shutil.copy2(FLOOR_SOURCE / "app.py", workdir / "floor" / "app.py")
-        build.compile_bytecode(python, workdir / "floor")
+        build.finish(python, workdir / "floor", bytecode_only=True)
         ensure_tables(dynalite.endpoint, table)
         seed(dynalite.endpoint, table, 100)
         yield Bench(python, dynalite.endpoint, table, workdir), dynalite
@@ -284,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"building template.yaml for {platform.machine()} with {args.python} ...")
     build.build(args.sam, args.python)
-    build.runtime_botocore(args.python, build.SAM_BUILD / "CourseCommonLayer" / "python")
+    build.runtime_botocore(args.python)
     results: dict = {"machine": {**machine(), "python": python_version}}
 
     with workspace(args.python, "courses-bench") as (bench, _):

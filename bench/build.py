@@ -1,9 +1,11 @@
 """The artifact the benchmark measures: template.yaml built by ``sam build`` for this machine.
 
 Lambda runs the arm64 build; the benchmark builds the same template for this machine's architecture
-(the template parameter ``Architecture``, nothing else differs), then compiles it to bytecode exactly
-as ``make build`` does. A stand-in for the runtime's own botocore (``/var/runtime`` in Lambda) is made
-from the same pinned wheels.
+(the template parameter ``Architecture``, nothing else differs), then finishes it with the step
+``make build`` runs (tools/finish_build.py: the layer slimmed, everything compiled to bytecode), so
+that what is measured is what is deployed. ``sam build``'s own output is kept beside it (SAM_OUTPUT):
+a stand-in for the runtime's own botocore (``/var/runtime`` in Lambda, every service's data) is made
+from its pinned wheels, and ``python -m bench.levers`` compares the layer before and after the step.
 """
 
 import os
@@ -15,27 +17,31 @@ from localdev.doctor import host_architecture
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "bench" / "build"
-SAM_BUILD = BUILD / "sam"
+SAM_OUTPUT = BUILD / "sam-output"  # what sam build leaves
+SAM_BUILD = BUILD / "sam"  # the same, finished as make build finishes it: what is measured
+FINISH = ROOT / "tools" / "finish_build.py"
 RUNTIME = BUILD / "runtime"  # like /var/runtime: the botocore the Lambda runtime brings
 # botocore and what it needs; the Lambda python3.13 runtime ships these (with boto3 and s3transfer).
 RUNTIME_PACKAGES = ("botocore", "jmespath", "urllib3", "dateutil", "six.py")
 
 
-def compile_bytecode(python: str, folder: Path) -> None:
-    """What ``make build`` does after ``sam build``: .pyc for the runtime's Python, next to the code.
+def finish(python: str, folder: Path, bytecode_only: bool = False) -> None:
+    """What ``make build`` does after ``sam build`` (tools/finish_build.py), with the runtime's Python.
 
-    ``unchecked-hash`` pycs are used without looking at the source's mtime, which zipping and
-    Lambda's extraction do not preserve; the timestamp default would recompile at every cold start.
+    ``bytecode_only``: .pyc next to the code and nothing removed, for folders that stand in for
+    something else than the layer (the floor, the runtime's botocore).
     """
     subprocess.run(
-        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(folder)],
+        [python, str(FINISH), *(["--bytecode-only"] if bytecode_only else []), str(folder)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
 
 
-def build(sam: str, python: str) -> Path:
-    """Runs sam build for the host into bench/build/sam, compiles it; returns the build folder."""
+def build(sam: str, python: str, root: Path = BUILD, cache: Path = BUILD / "cache") -> Path:
+    """Runs sam build for the host into ``root``/sam-output (SAM_OUTPUT), finishes a copy of it in
+    ``root``/sam (SAM_BUILD: the layer slimmed, all compiled, as ``make build`` does); returns the latter."""
+    output, finished = root / SAM_OUTPUT.name, root / SAM_BUILD.name
     env = {
         **os.environ,
         "PATH": f"{Path(python).parent}:{os.environ['PATH']}",
@@ -49,9 +55,9 @@ def build(sam: str, python: str) -> Path:
             "--template-file",
             str(ROOT / "template.yaml"),
             "--build-dir",
-            str(SAM_BUILD),
+            str(output),
             "--cache-dir",
-            str(BUILD / "cache"),
+            str(cache),
             "--cached",
             "--parameter-overrides",
             f"Architecture={host_architecture()}",
@@ -61,12 +67,16 @@ def build(sam: str, python: str) -> Path:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    compile_bytecode(python, SAM_BUILD)
-    return SAM_BUILD
+    if finished.exists():
+        shutil.rmtree(finished)
+    shutil.copytree(output, finished, symlinks=True)
+    finish(python, finished)
+    return finished
 
 
-def runtime_botocore(python: str, wheels_from: Path) -> Path:
-    """A stand-in for the runtime's botocore: the pinned one, copied from a layer build, compiled."""
+def runtime_botocore(python: str, wheels_from: Path = SAM_OUTPUT / "CourseCommonLayer" / "python") -> Path:
+    """A stand-in for the runtime's botocore: the pinned one, with every service's data as the
+    runtime's has, copied from sam build's own output (before the layer is slimmed), compiled."""
     if RUNTIME.exists():
         shutil.rmtree(RUNTIME)
     RUNTIME.mkdir(parents=True)
@@ -76,5 +86,5 @@ def runtime_botocore(python: str, wheels_from: Path) -> Path:
             shutil.copytree(source, RUNTIME / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, RUNTIME / name)
-    compile_bytecode(python, RUNTIME)
+    finish(python, RUNTIME, bytecode_only=True)
     return RUNTIME

@@ -1,11 +1,16 @@
 """``python -m bench.levers``: one lever at a time, on get_course's cold start (after ``make bench``).
 
-Same build, same method as ``make bench`` (fresh python3.13 processes, round robin, medians):
-as built; with Powertools' Tracer (tracing switched on: the X-Ray SDK is imported); without
-bytecode; with the runtime's botocore instead of the layer's (the layer's botocore hidden). Then what
-each piece the functions import costs over botocore's own imports (fresh processes, importing only).
+First the layer's size, package by package, as ``sam build`` leaves it (compiled, as ``make build``
+shipped it before tools/finish_build.py slimmed it) and as finished now. Then, with the same build
+and the same method as ``make bench`` (fresh python3.13 processes, round robin, medians): as built;
+with the layer as sam build leaves it (compiled, not slimmed); with Powertools' Tracer (tracing
+switched on: the X-Ray SDK is imported); without bytecode; with the runtime's botocore instead of
+the layer's (the layer's botocore hidden). Then what each piece the functions import costs over
+botocore's own imports (fresh processes, importing only), and what creating the DynamoDB client
+costs with the layer slimmed and not.
 """
 
+import shutil
 import statistics
 import subprocess
 import sys
@@ -15,9 +20,16 @@ from typing import Any
 
 from bench import build
 from bench.__main__ import FLOOR_SOURCE, Bench, seed
+from bench.sizes import print_sizes
 from localdev.doctor import _runtime_python
 from localdev.dynamodb import Dynalite, ensure_table
 
+# Tracing on, as Lambda runs it: the trace header Lambda sets for each invocation (LAMBDA_TASK_ROOT
+# is set for every run: bench/__main__.py).
+TRACING_ON = {
+    "POWERTOOLS_TRACE_DISABLED": "false",
+    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+}
 BOTOCORE_AND_DEPENDENCIES = {"botocore", "jmespath", "urllib3", "dateutil", "six.py"}
 
 
@@ -28,6 +40,14 @@ def layer_without_botocore(workdir: Path) -> Path:
     for entry in (build.SAM_BUILD / "CourseCommonLayer" / "python").iterdir():
         if entry.name not in BOTOCORE_AND_DEPENDENCIES:
             (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def unslimmed_layer(python: str, workdir: Path) -> Path:
+    """The layer as sam build leaves it, compiled: what make build shipped before the layer was slimmed."""
+    folder = workdir / "layer-unslimmed"
+    shutil.copytree(build.SAM_OUTPUT / "CourseCommonLayer", folder, symlinks=True)
+    build.finish(python, folder, bytecode_only=True)
     return folder
 
 
@@ -47,6 +67,9 @@ PIECES = {
         "course_service.resolver",
         "course_service.responses",
     ],
+    # Only a create with an Idempotency-Key imports it (Powertools' idempotency store), and boto3
+    # imports s3transfer: why both stay in the layer.
+    "+ boto3 (a keyed create's first request)": ["boto3"],
 }
 IMPORT = (
     "import importlib, sys, time; t = time.perf_counter(); [importlib.import_module(m) for m in sys.argv[1:]]; "
@@ -73,6 +96,30 @@ def import_costs(python: str, env: dict[str, str], runs: int) -> dict[str, tuple
     return {name: (statistics.median(ms for ms, _ in r), r[0][1]) for name, r in measured.items()}
 
 
+CREATE_CLIENT = (
+    "import sys, time; sys.path[:0] = [sys.argv[1]]; import botocore.session; from botocore.config import Config; "
+    "session = botocore.session.get_session(); t = time.perf_counter(); "
+    "session.create_client('dynamodb', region_name='us-east-1', endpoint_url='http://127.0.0.1:9', "
+    "aws_access_key_id='x', aws_secret_access_key='x', config=Config(retries={'mode': 'standard'})); "
+    "print((time.perf_counter() - t) * 1000)"
+)
+
+
+def client_creation(python: str, layers: dict[str, Path], runs: int) -> dict[str, list[float]]:
+    """ms botocore takes to create a DynamoDB client from each layer, fresh processes, round robin."""
+    measured: dict[str, list[float]] = {name: [] for name in layers}
+    for _ in range(runs):
+        for name, layer in layers.items():
+            out = subprocess.run(
+                [python, "-I", "-B", "-c", CREATE_CLIENT, str(layer / "python")],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            measured[name].append(float(out))
+    return measured
+
+
 def main(runs: int = 11) -> int:
     python = _runtime_python()
     if python is None:
@@ -81,11 +128,13 @@ def main(runs: int = 11) -> int:
         workdir = Path(tmp)
         (workdir / "floor").mkdir()
         (workdir / "floor" / "app.py").write_text((FLOOR_SOURCE / "app.py").read_text())
-        build.compile_bytecode(python, workdir / "floor")
+        build.finish(python, workdir / "floor", bytecode_only=True)
         ensure_table(dynalite.endpoint, "courses-bench")
         seed(dynalite.endpoint, "courses-bench", 100)
         bench = Bench(python, dynalite.endpoint, "courses-bench", workdir)
         no_botocore = layer_without_botocore(workdir)
+        unslimmed = unslimmed_layer(python, workdir)
+        print_sizes(unslimmed, build.SAM_BUILD / "CourseCommonLayer")
         base: dict[str, Any] = {
             "mode": "cold",
             "kind": "get",
@@ -95,7 +144,11 @@ def main(runs: int = 11) -> int:
         }
         variants = {
             "as built": base,
-            "Powertools Tracer (tracing on)": {**base, "env": {"POWERTOOLS_TRACE_DISABLED": "false"}},
+            "layer not slimmed (as sam build leaves it)": {
+                **base,
+                "path": [base["path"][0], str(unslimmed / "python"), str(build.RUNTIME)],
+            },
+            "Powertools Tracer (tracing on)": {**base, "env": TRACING_ON},
             "no bytecode": {**base, "no_bytecode": True},
             "runtime's botocore, not the layer's": {
                 **base,
@@ -108,12 +161,39 @@ def main(runs: int = 11) -> int:
             for name, job in variants.items():
                 measured[name].append(bench.run(job))
         costs = import_costs(python, bench.env(), runs)
+        clients = client_creation(
+            python, {"slimmed": build.SAM_BUILD / "CourseCommonLayer", "not slimmed": unslimmed}, runs
+        )
+    print(f"creating the DynamoDB client, fresh processes, {runs} rounds (ms): layer slimmed / not slimmed")
+    diffs = [full - slim for slim, full in zip(clients["slimmed"], clients["not slimmed"], strict=True)]
+    print(
+        f"  {statistics.median(clients['slimmed']):.1f} / {statistics.median(clients['not slimmed']):.1f}"
+        f"  (not slimmed minus slimmed, same round: median {statistics.median(diffs):+.1f}, slower in "
+        f"{sum(d > 0 for d in diffs)}/{runs})"
+    )
     floor = statistics.median(r["cold_ms"] for r in measured["floor (botocore only)"])
-    print(f"get_course cold start, median of {runs} fresh processes each")
+    print(f"get_course cold start, median of {runs} fresh processes each, round robin")
     for name, results in measured.items():
         cold = statistics.median(r["cold_ms"] for r in results)
+        imports = statistics.median(r["import_ms"] for r in results)
+        first = statistics.median(r["first_ms"] for r in results)
         rss = statistics.median(r["rss_mb"] for r in results)
-        print(f"  {name:<40} {cold:7.1f} ms  x{cold / floor:.2f}  RSS {rss:.0f} MB  {results[0]['modules']} modules")
+        print(
+            f"  {name:<44} {cold:7.1f} ms  x{cold / floor:.2f}  (import {imports:6.1f}, first response {first:5.1f})"
+            f"  RSS {rss:.0f} MB  {results[0]['modules']} modules"
+        )
+    # Each round ran every variant once, one after the other: the difference within a round leaves
+    # out what the machine did between rounds, so its median says more on a busy machine.
+    print("each variant minus 'as built' in the same round: median, quartiles, rounds where it was slower")
+    for name, results in measured.items():
+        if name != "as built":
+            for key in ("cold_ms", "first_ms"):
+                diffs = [r[key] - b[key] for r, b in zip(results, measured["as built"], strict=True)]
+                q1, _, q3 = statistics.quantiles(diffs, n=4)
+                slower = sum(d > 0 for d in diffs)
+                print(
+                    f"  {name:<44} {key:<9} {statistics.median(diffs):+7.1f} ms  [{q1:+.1f}, {q3:+.1f}]  {slower}/{runs}"
+                )
     floor_imports = costs["botocore (the floor's imports)"][0]
     print(f"import only, median of {runs} fresh processes each (cumulative; over botocore's imports)")
     previous = floor_imports

@@ -7,6 +7,8 @@ for the parameters, each ``Fn::If`` replaced by its branch, ``AWS::NoValue`` rem
 ``AWS::Serverless-2016-10-31`` is SAM's own translator (``samtranslator``, run by the SAM CLI's
 Python through tests/infrastructure/sam_translate.py), with local code paths replaced by S3 URIs as ``sam package``
 does. Last, resources whose ``Condition`` is false are dropped: what remains is what gets created.
+Parameter values the template's ``Rules`` refuse give CloudFormation's refusal instead, as it
+checks them before anything else.
 """
 
 import copy
@@ -47,25 +49,40 @@ def parameters(overrides: dict[str, str] | None = None, source: dict[str, Any] |
 
 
 def condition(name: str, values: dict[str, str], source: dict[str, Any]) -> bool:
-    def evaluate(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
-        ((function, argument),) = node.items()
-        if function == "Ref":
-            return {**values, **PSEUDO_PARAMETERS}[argument]
-        if function == "Condition":
-            return condition(argument, values, source)
-        if function == "Fn::Equals":
-            return str(evaluate(argument[0])) == str(evaluate(argument[1]))
-        if function == "Fn::Not":
-            return not evaluate(argument[0])
-        if function == "Fn::And":
-            return all(evaluate(a) for a in argument)
-        if function == "Fn::Or":
-            return any(evaluate(a) for a in argument)
-        raise ValueError(f"condition {name}: {function} is not resolved here")
+    return bool(evaluate(source["Conditions"][name], values, source, f"condition {name}"))
 
-    return bool(evaluate(source["Conditions"][name]))
+
+def evaluate(node: Any, values: dict[str, str], source: dict[str, Any], where: str) -> Any:
+    """A condition's or a rule's expression, for these parameter values."""
+    if not isinstance(node, dict):
+        return node
+    ((function, argument),) = node.items()
+    if function == "Ref":
+        return {**values, **PSEUDO_PARAMETERS}[argument]
+    if function == "Condition":
+        return condition(argument, values, source)
+    if function == "Fn::Equals":
+        return str(evaluate(argument[0], values, source, where)) == str(evaluate(argument[1], values, source, where))
+    if function == "Fn::Not":
+        return not evaluate(argument[0], values, source, where)
+    if function == "Fn::And":
+        return all(evaluate(a, values, source, where) for a in argument)
+    if function == "Fn::Or":
+        return any(evaluate(a, values, source, where) for a in argument)
+    raise ValueError(f"{where}: {function} is not resolved here")
+
+
+def rule_failures(values: dict[str, str], source: dict[str, Any] | None = None) -> list[str]:
+    """What the template's Rules refuse for these values: CloudFormation checks them before it
+    creates or changes anything, and fails with each failed assertion's description."""
+    source = source or template.load()
+    failures = []
+    for name, rule in source.get("Rules", {}).items():
+        applies = "RuleCondition" not in rule or evaluate(rule["RuleCondition"], values, source, f"rule {name}")
+        for assertion in rule["Assertions"] if applies else []:
+            if not evaluate(assertion["Assert"], values, source, f"rule {name}"):
+                failures.append(f"{name}: {assertion['AssertDescription']}")
+    return failures
 
 
 def resolve_conditions(node: Any, values: dict[str, str], source: dict[str, Any]) -> Any:
@@ -123,7 +140,8 @@ def deployed(transformed: dict[str, Any], values: dict[str, str]) -> dict[str, A
 
 
 def transform(*parameter_sets: dict[str, str]) -> list[dict[str, Any]]:
-    """For each set of parameter overrides: {"template": what is deployed} or {"error": SAM's message}."""
+    """For each set of parameter overrides: {"template": what is deployed} or {"error": SAM's message,
+    or the template's Rules' refusal (CloudFormation's, before any transform runs)}."""
     python = sam_python()
     if python is None:
         raise RuntimeError("no SAM CLI environment with samtranslator (make test installs it)")
@@ -143,7 +161,10 @@ def transform(*parameter_sets: dict[str, str]) -> list[dict[str, Any]]:
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-4000:])
     outputs = json.loads(result.stdout)
-    return [
-        {"template": deployed(output["template"], values)} if "template" in output else output
-        for output, values in zip(outputs, all_values, strict=False)
-    ]
+    return [_outcome(output, values) for output, values in zip(outputs, all_values, strict=False)]
+
+
+def _outcome(output: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    if refused := rule_failures(values):
+        return {"error": "; ".join(refused)}
+    return {"template": deployed(output["template"], values)} if "template" in output else output

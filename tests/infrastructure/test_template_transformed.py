@@ -30,7 +30,12 @@ OTHERS_SWITCHED = {
     "DeploymentType": "AllAtOnce",
     "ReservedConcurrency": "0",
 }
-COMBINATIONS = API_SHAPES + [shape | OTHERS_SWITCHED for shape in API_SHAPES]
+# ...and with provisioned concurrency, which SnapStart excludes (the template's Rules).
+PROVISIONED = {"ProvisionedConcurrency": "3", "ReservedConcurrency": "10"}
+COMBINATIONS = (
+    API_SHAPES + [shape | OTHERS_SWITCHED for shape in API_SHAPES] + [shape | PROVISIONED for shape in API_SHAPES]
+)
+API_FUNCTIONS = {"CreateCourse", "GetCourse", "ListCourses", "UpdateCourse", "DeleteCourse", "Health"}
 
 pytestmark = pytest.mark.skipif(
     template_transform.sam_python() is None, reason="SAM CLI not installed (make test installs it)"
@@ -75,7 +80,7 @@ def gateway_responses(stack: dict) -> dict[str, dict]:
 def test_sam_transforms_the_template_for_every_parameter_combination(outcomes):
     failures = {_name(c): o["error"] for c, (_, o) in zip(COMBINATIONS, outcomes, strict=False) if "error" in o}
     assert not failures
-    assert len(outcomes) == len(COMBINATIONS) == 32
+    assert len(outcomes) == len(COMBINATIONS) == 48
 
 
 def test_routes_are_the_template_routes_and_docs_only_with_serve_api_docs(deployed):
@@ -216,3 +221,102 @@ def test_alarms_notify_the_topic_only_when_one_is_given(deployed):
         for logical_id, alarm in resources(stack, "AWS::CloudWatch::Alarm").items():
             actions = alarm["Properties"].get("AlarmActions")
             assert actions == ([TOPIC] if values["AlarmTopicArn"] else None), (values, logical_id)
+
+
+def _alias_of(stack: dict, logical_id: str) -> dict:
+    [alias] = [
+        a
+        for a in resources(stack, "AWS::Lambda::Alias").values()
+        if a["Properties"]["FunctionName"] == {"Ref": logical_id}
+    ]
+    return alias
+
+
+def test_snapstart_applies_to_the_published_versions_api_gateway_invokes_through_live(deployed):
+    # SnapStart snapshots published versions only ($LATEST never): each function publishes one behind
+    # the alias "live" at every deploy, and API Gateway invokes the alias, never the bare function.
+    for values, stack in deployed:
+        snapstart = values["SnapStart"] == "true"
+        for logical_id, function in resources(stack, "AWS::Lambda::Function").items():
+            apply_on = function["Properties"]["SnapStart"]["ApplyOn"]
+            assert apply_on == ("PublishedVersions" if snapstart else "None"), (values, logical_id)
+            alias = _alias_of(stack, logical_id)
+            assert alias["Properties"]["Name"] == "live"
+            version = stack["Resources"][alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]]
+            assert version["Type"] == "AWS::Lambda::Version"
+        for key, operation in operations(stack).items():
+            if key[1] == "OPTIONS":
+                continue
+            uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            [target] = re.findall(r"functions/\$\{([A-Za-z0-9]+)\}/invocations", uri)
+            invoked = stack["Resources"][target]
+            assert (invoked["Type"], invoked["Properties"]["Name"]) == ("AWS::Lambda::Alias", "live"), (values, key)
+
+
+def test_provisioned_concurrency_only_when_asked_on_each_api_functions_live_alias_with_its_scaling(deployed):
+    for values, stack in deployed:
+        provisioned = int(values["ProvisionedConcurrency"])
+        aliases = {
+            logical_id.removesuffix("FunctionAliaslive"): alias["Properties"]
+            for logical_id, alias in resources(stack, "AWS::Lambda::Alias").items()
+        }
+        targets = resources(stack, "AWS::ApplicationAutoScaling::ScalableTarget")
+        policies = resources(stack, "AWS::ApplicationAutoScaling::ScalingPolicy")
+        if not provisioned:
+            assert not any("ProvisionedConcurrencyConfig" in a for a in aliases.values()), values
+            assert not targets and not policies, values
+            continue
+        assert {name for name, a in aliases.items() if "ProvisionedConcurrencyConfig" in a} == API_FUNCTIONS, values
+        for name in API_FUNCTIONS:
+            assert aliases[name]["ProvisionedConcurrencyConfig"] == {
+                "ProvisionedConcurrentExecutions": str(provisioned)
+            }
+            target = targets[f"{name}ConcurrencyTarget"]
+            assert target["DependsOn"] == f"{name}FunctionAliaslive"  # the alias exists before its scaling
+            assert target["Properties"] == {
+                "ServiceNamespace": "lambda",
+                "ScalableDimension": "lambda:function:ProvisionedConcurrency",
+                "ResourceId": {"Fn::Sub": f"function:${{{name}Function}}:live"},
+                "MinCapacity": str(provisioned),
+                "MaxCapacity": values["ReservedConcurrency"],  # the function's ceiling
+            }
+            policy = policies[f"{name}ConcurrencyScaling"]["Properties"]
+            assert policy["ScalingTargetId"] == {"Ref": f"{name}ConcurrencyTarget"}
+            assert policy["PolicyType"] == "TargetTrackingScaling"
+            tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+            assert tracking["PredefinedMetricSpecification"] == {
+                "PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"
+            }
+            assert 0 < tracking["TargetValue"] < 1
+        assert len(targets) == len(policies) == len(API_FUNCTIONS)
+
+
+def test_provisioned_concurrency_adds_no_iam_role_or_policy(outcomes):
+    # Application Auto Scaling acts through its service-linked role: no role in the stack for it, and
+    # the functions' roles do not change (least privilege, tests/infrastructure/test_template.py).
+    def iam(overrides: dict[str, str]) -> dict:
+        [(_, outcome)] = [(v, o) for v, o in outcomes if v == template_transform.parameters(overrides)]
+        stack = outcome["template"]
+        return {k: v for k, v in stack["Resources"].items() if v["Type"].startswith("AWS::IAM::")}
+
+    for shape in API_SHAPES:
+        with_provisioned = iam(shape | PROVISIONED)
+        assert with_provisioned  # the functions' roles
+        assert with_provisioned == iam(shape)
+
+
+@pytest.fixture(scope="module")
+def refused() -> list[dict]:
+    return template_transform.transform(
+        {"SnapStart": "true", "ProvisionedConcurrency": "2"},
+        {"ProvisionedConcurrency": "2", "ReservedConcurrency": "0"},
+        {"SnapStart": "true", "ProvisionedConcurrency": "0"},
+    )
+
+
+def test_snapstart_with_provisioned_concurrency_is_refused_before_anything_is_created(refused):
+    # Lambda's SnapStart does not support provisioned concurrency: the template's Rules say so first.
+    snapstart_and_provisioned, without_ceiling, snapstart_alone = refused
+    assert "SnapStartWithoutProvisionedConcurrency" in snapstart_and_provisioned["error"]
+    assert "ProvisionedConcurrencyWithinReservedConcurrency" in without_ceiling["error"]
+    assert "template" in snapstart_alone

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import deadline, settings
+from course_service import deadline, settings, snapstart
 
 # Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
 logger = Logger()
@@ -69,6 +69,9 @@ def _tracer() -> TracerDecorators:
 
 
 tracer = _tracer()
+# SnapStart: the DynamoDB client made before the snapshot, and each restored instance its own
+# (course_service/snapstart.py). Registered at import, as Lambda requires; nothing without SnapStart.
+snapstart.register()
 
 
 def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
