@@ -35,8 +35,13 @@ SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAU
 
 .PHONY: check-python run test test-sam-local lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
-run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
-	$(PY) -m localdev
+# `make run PORT=3001 HOST=0.0.0.0 DATA_DIR=.data/another`. Set with `=`, not `?=`: only the command
+# line changes them, never a PORT or HOST that happens to be in the environment.
+PORT = 3000
+HOST = 127.0.0.1
+DATA_DIR = .data/dynalite
+run: install ## Serve the API on http://127.0.0.1:3000 (PORT=, HOST=; dynalite on loopback, data in .data/dynalite or DATA_DIR=)
+	$(PY) -m localdev --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) lint ## The gates (lint, types), then every test: unit (moto), events, HTTP (dynalite), fuzzing, template checks
 	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest $(COVERAGE)

@@ -5,6 +5,7 @@ DynamoDB that ``sam local`` containers reach (README, "sam local").
 """
 
 import argparse
+import fcntl
 import os
 import selectors
 import shutil
@@ -12,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -68,15 +70,48 @@ def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM
         process.wait()
 
 
+class DataFolderUnusable(Exception):
+    """dynalite cannot open its data folder: another process uses it (``in_use``), or it is damaged."""
+
+    def __init__(self, folder: Path, in_use: bool):
+        super().__init__(f"{folder}: {'in use by another process' if in_use else 'damaged'}")
+        self.folder = folder
+        self.in_use = in_use
+
+
+def in_use_by_another_process(folder: Path) -> bool:
+    """Whether another process holds the folder's LevelDB lock (a POSIX record lock on its LOCK
+    file, as LevelDB takes it), as a dynalite serving from it does."""
+    try:
+        lock = (folder / "LOCK").open("r+")
+    except OSError:  # no LOCK file (a new folder): nobody holds it
+        return False
+    with lock:
+        try:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(lock, fcntl.LOCK_UN)
+    return False
+
+
 class Dynalite:
     """dynalite in a child process, on 127.0.0.1 unless ``host`` says otherwise (a container bridge's
-    address, for ``sam local``). In memory, or in LevelDB under ``data_dir``."""
+    address, for ``sam local``). In memory, or in LevelDB under ``data_dir``.
+
+    dynalite opens its folder only at its first request, and when it cannot (another dynalite holds
+    it, or it is damaged) it prints a Node.js stack trace and exits: so ``start()`` asks it for its
+    tables before it returns, and raises DataFolderUnusable instead. What dynalite prints on stderr
+    is held back until then (the refusal says what it means), and passed on after.
+    """
 
     def __init__(self, data_dir: Path | None = None, port: int | None = None, host: str = HOST):
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
+        self._held: list[str] | None = None  # stderr lines held back while it starts
+        self._stderr_lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -88,15 +123,56 @@ class Dynalite:
             raise RuntimeError("dynalite is not installed: run `make install` (needs Node.js and npm)")
         command = [node, str(DYNALITE), "--host", self.host, "--port", str(self.port), "--createTableMs", "0"]
         if self.data_dir is not None:
+            if in_use_by_another_process(self.data_dir):
+                raise DataFolderUnusable(self.data_dir, in_use=True)
             self.data_dir.mkdir(parents=True, exist_ok=True)
             command += ["--path", str(self.data_dir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # its errors, if any, to our stderr
+        self._held = []
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._pass_stderr_on, name=f"dynalite-{self.port}-stderr", daemon=True).start()
         try:
             wait_for_port(self.port, process=self.process, host=self.host)
+            if self.data_dir is not None:
+                self._check_folder_opens(self.data_dir)
         except BaseException:
             self.stop()
             raise
+        self._release_stderr()
         return self
+
+    def _check_folder_opens(self, folder: Path) -> None:
+        """One ListTables: dynalite opens its folder for it, or fails to and exits."""
+        probe = boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        )
+        try:
+            probe.list_tables(Limit=1)
+        except Exception as error:  # the connection closed as dynalite died, or another failure
+            assert self.process is not None  # started
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                raise error from None  # it runs on: not its folder, something else failed
+            raise DataFolderUnusable(folder, in_use=in_use_by_another_process(folder)) from None
+
+    def _pass_stderr_on(self) -> None:
+        assert self.process is not None and self.process.stderr is not None  # started with stderr=PIPE
+        for line in self.process.stderr:
+            with self._stderr_lock:
+                if self._held is not None:
+                    self._held.append(line)
+                    continue
+            sys.stderr.write(line)
+
+    def _release_stderr(self) -> None:
+        with self._stderr_lock:
+            held, self._held = self._held or [], None
+        sys.stderr.writelines(held)
 
     def stop(self) -> None:
         if self.process is not None:
