@@ -31,7 +31,7 @@ def host_architecture() -> str:
     return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
 
 
-# What `make test-sam-local` runs its own container engine with (tests/sam_local/engine.py).
+# What the project's own container engine runs with (localdev/container_engine.py).
 SAM_LOCAL_ENGINE_COMMANDS = ("unshare", "nsenter", "ip", "mount", "apt-get", "dpkg-deb", "tar", "node")
 
 

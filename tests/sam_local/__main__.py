@@ -2,8 +2,9 @@
 ``sam local invoke`` and ``sam local start-api`` against a local DynamoDB, on a machine without
 Docker. Needs root (namespaces, mounts, apt).
 
-1. From the cache outside the clone, made on first use: the container engine's files (engine.py)
-   and the stand-in image's root filesystem (image.py); ``sam build``'s cache.
+1. From the cache outside the clone, made on first use: the container engine's files
+   (localdev/container_engine.py) and the stand-in image's root filesystem
+   (localdev/lambda_image.py); ``sam build``'s cache.
 2. ``sam build`` for this machine's architecture into .aws-sam/sam-local/.
 3. dockerd in private namespaces; the image imported under the SAM CLI's name for it.
 4. pytest on tests/sam_local/ inside those namespaces, where the tests start dynalite on the
@@ -20,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from localdev.container_engine import PrivateEngine, cache_dir, engine_files, run
 from localdev.doctor import _runtime_python, host_architecture, sam_local_engine_missing
+from localdev.lambda_image import image_name, import_image, root_filesystem
 from localdev.template import ROOT
-from tests.sam_local.engine import PrivateEngine, cache_dir, engine_files, run
-from tests.sam_local.image import image_name, import_image, root_filesystem
 
 log = logging.getLogger("sam_local")
 
