@@ -33,7 +33,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: check-python run test test-sam-local lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: check-python run test test-sam-local sam-build lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 # `make run PORT=3001 HOST=0.0.0.0 DATA_DIR=.data/another`. Set with `=`, not `?=`: only the command
 # line changes them, never a PORT or HOST that happens to be in the environment.
@@ -61,6 +61,14 @@ hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-
 fmt: install ## Fix what ruff can: import order, then formatting
 	$(VENV)/bin/ruff check --select I --fix .
 	$(VENV)/bin/ruff format .
+
+# sam build for `sam local` (README, "sam local"): this machine's architecture, with python3.13 on
+# PATH (sam build runs the runtime's pip), printing the command it runs.
+ARCHITECTURE := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+NO_RUNTIME := No python3.13 for sam build: install Python 3.13 (pyenv install 3.13) or set PYTHON_RUNTIME=/path/to/python3.13 (make doctor)
+sam-build: $(SAM_INSTALLED) ## sam build for this machine's architecture into .aws-sam/build (for sam local)
+	$(if $(PYTHON_RUNTIME),,$(error $(NO_RUNTIME)))
+	$(SAM_ENV) $(SAM) build --parameter-overrides Architecture=$(ARCHITECTURE)
 
 # Needs root: it runs its own container engine in private namespaces (README, "sam local").
 test-sam-local: install $(SAM_INSTALLED) ## sam local invoke on every event, and start-api, against dynalite
