@@ -163,7 +163,9 @@ def _prepare_tables(endpoint: str, table: str, dynalite: object | None) -> None:
 
 def _cannot_listen(host: str, port: int, error: OSError) -> str:
     if error.errno == errno.EADDRINUSE:
-        free = _free_port_after(host, port)
+        from localdev.dynamodb import free_port_after
+
+        free = free_port_after(port, host)
         fix = f"make run PORT={free}" if free else "make run PORT=<another port>"
         return f"Port {port} on {host} is in use, probably by another make run: stop that one, or choose another port: {fix}"
     if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
@@ -172,18 +174,6 @@ def _cannot_listen(host: str, port: int, error: OSError) -> str:
             "make run HOST=127.0.0.1 (this machine only) or HOST=0.0.0.0 (every interface)"
         )
     return f"Cannot listen on {host}:{port}: {error.strerror or error}. Choose another port: make run PORT=3000"
-
-
-def _free_port_after(host: str, port: int) -> int | None:
-    """The first port after ``port`` that nothing holds now: a fix that works when pasted."""
-    for candidate in range(port + 1, min(port + 100, 65536)):
-        with socket.socket() as probe:
-            try:
-                probe.bind((host, candidate))
-            except OSError:
-                continue
-            return candidate
-    return None
 
 
 def _cannot_open(folder: str, in_use: bool) -> str:

@@ -31,7 +31,8 @@ def host_architecture() -> str:
     return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
 
 
-# What the project's own container engine runs with (localdev/container_engine.py).
+# What the project's own container engine runs with (localdev/container_engine.py): `make
+# test-sam-local`, and `make sam-invoke` and `make sam-api` on a machine without Docker.
 SAM_LOCAL_ENGINE_COMMANDS = ("unshare", "nsenter", "ip", "mount", "apt-get", "dpkg-deb", "tar", "node")
 
 
@@ -131,7 +132,7 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
         (
             "Docker engine for sam local",
             f"Docker {docker}" if docker else None,
-            "optional: sam local invoke/start-api need it (README, sam local); `make run` serves without it",
+            "optional: make sam-invoke and make sam-api use it, else the project's own engine (README, sam local)",
             False,
         ),
         (

@@ -5,6 +5,7 @@ DynamoDB that ``sam local`` containers reach (README, "sam local").
 """
 
 import argparse
+import errno
 import fcntl
 import os
 import selectors
@@ -31,6 +32,18 @@ def free_port() -> int:
     with closing(socket.socket()) as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+def free_port_after(port: int, host: str = HOST) -> int | None:
+    """The first port after ``port`` that nothing holds now: a fix that works when pasted."""
+    for candidate in range(port + 1, min(port + 100, 65536)):
+        with closing(socket.socket()) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
 
 
 def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None, host: str = HOST) -> None:
@@ -68,6 +81,28 @@ def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class PortInUse(OSError):
+    """Something listens on the address and port dynalite was asked to listen on."""
+
+    def __init__(self, host: str, port: int):
+        super().__init__(f"{host}:{port} is in use")
+        self.host = host
+        self.port = port
+
+
+def check_port_free(host: str, port: int) -> None:
+    """PortInUse when something listens on ``host:port`` (as dynalite binds: SO_REUSEADDR, so that
+    connections of an earlier server still closing do not count)."""
+    with closing(socket.socket()) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port) from None
+            raise
 
 
 class DataFolderUnusable(Exception):
@@ -109,6 +144,7 @@ class Dynalite:
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port()
+        self._port_given = port is not None
         self.process: subprocess.Popen | None = None
         self._held: list[str] | None = None  # stderr lines held back while it starts
         self._stderr_lock = threading.Lock()
@@ -121,6 +157,8 @@ class Dynalite:
         node = shutil.which("node")
         if node is None or not DYNALITE.exists():
             raise RuntimeError("dynalite is not installed: run `make install` (needs Node.js and npm)")
+        if self._port_given:
+            check_port_free(self.host, self.port)
         command = [node, str(DYNALITE), "--host", self.host, "--port", str(self.port), "--createTableMs", "0"]
         if self.data_dir is not None:
             if in_use_by_another_process(self.data_dir):
@@ -265,14 +303,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the data there (default: in memory)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by pid: clean up as on Ctrl-C
-    with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
-        try:
+    try:
+        with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
             ensure_tables(dynalite.endpoint, args.table)
             print(f"DynamoDB (dynalite) on {dynalite.endpoint}, table {args.table}; Ctrl-C stops it.", flush=True)
             assert dynalite.process is not None  # started by the with statement
             return dynalite.process.wait()  # only if dynalite stops by itself
-        except KeyboardInterrupt:
-            return 0
+    except KeyboardInterrupt:
+        return 0
+    except PortInUse as taken:
+        print(
+            f"Port {taken.port} on {taken.host} is in use, probably by another make dynamodb, make sam-invoke "
+            "or make sam-api: stop that one",
+            file=sys.stderr,
+        )
+    except DataFolderUnusable as unusable:
+        folder = unusable.folder
+        print(
+            f"The data folder {folder} is in use, probably by another make sam-invoke or make sam-api: stop that one"
+            if unusable.in_use
+            else f"dynalite cannot open the data folder {folder}: it is damaged or holds no dynalite data. "
+            f"Move it away to start with an empty one (mv {folder} {folder}.broken)",
+            file=sys.stderr,
+        )
+    return 1
 
 
 if __name__ == "__main__":
