@@ -33,10 +33,15 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: check-python run test test-sam-local lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: check-python run test test-sam-local sam-build sam-invoke sam-api lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
-run: install ## Serve the API on http://127.0.0.1:3000 (dynalite on loopback, data in .data/)
-	$(PY) -m localdev
+# `make run PORT=3001 HOST=0.0.0.0 DATA_DIR=.data/another`. Set with `=`, not `?=`: only the command
+# line changes them, never a PORT or HOST that happens to be in the environment.
+PORT = 3000
+HOST = 127.0.0.1
+DATA_DIR = .data/dynalite
+run: install ## Serve the API on http://127.0.0.1:3000 (PORT=, HOST=; dynalite on loopback, data in .data/dynalite or DATA_DIR=)
+	$(PY) -m localdev --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) lint ## The gates (lint, types), then every test: unit (moto), events, HTTP (dynalite), fuzzing, template checks
 	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest $(COVERAGE)
@@ -56,6 +61,25 @@ hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-
 fmt: install ## Fix what ruff can: import order, then formatting
 	$(VENV)/bin/ruff check --select I --fix .
 	$(VENV)/bin/ruff format .
+
+# `sam local` by hand (README, "sam local"), each printing the commands it runs: sam build for this
+# machine's architecture, with python3.13 on PATH (sam build runs its pip); then sam local invoke or
+# start-api on Docker, or without Docker on the project's own engine (needs root; made on first use).
+ARCHITECTURE := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+FUNCTION =
+EVENT =
+SAM_DATA_DIR ?= .data/sam-local
+NO_RUNTIME := No python3.13 for sam build: install Python 3.13 (pyenv install 3.13) or set PYTHON_RUNTIME=/path/to/python3.13 (make doctor)
+sam-build: $(SAM_INSTALLED) ## sam build for this machine's architecture into .aws-sam/build (for sam-invoke, sam-api)
+	$(if $(PYTHON_RUNTIME),,$(error $(NO_RUNTIME)))
+	$(SAM_ENV) $(SAM) build --parameter-overrides Architecture=$(ARCHITECTURE)
+
+sam-invoke: install $(SAM_INSTALLED) ## sam local invoke: make sam-invoke FUNCTION=GetCourseFunction EVENT=events/get_course.json
+	$(if $(and $(FUNCTION),$(EVENT)),,$(error usage: make sam-invoke FUNCTION=GetCourseFunction EVENT=events/get_course.json))
+	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) invoke $(FUNCTION) $(EVENT)
+
+sam-api: install $(SAM_INSTALLED) ## sam local start-api on http://127.0.0.1:$(PORT) until Ctrl-C: make sam-api PORT=3001
+	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) start-api --port $(PORT)
 
 # Needs root: it runs its own container engine in private namespaces (README, "sam local").
 test-sam-local: install $(SAM_INSTALLED) ## sam local invoke on every event, and start-api, against dynalite

@@ -31,7 +31,8 @@ def host_architecture() -> str:
     return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
 
 
-# What `make test-sam-local` runs its own container engine with (tests/sam_local/engine.py).
+# What the project's own container engine runs with (localdev/container_engine.py): `make
+# test-sam-local`, and `make sam-invoke` and `make sam-api` on a machine without Docker.
 SAM_LOCAL_ENGINE_COMMANDS = ("unshare", "nsenter", "ip", "mount", "apt-get", "dpkg-deb", "tar", "node")
 
 
@@ -42,13 +43,36 @@ def sam_local_engine_missing() -> list[str]:
 
 
 def _runtime_python() -> str | None:
-    """Same search as the Makefile's PYTHON_RUNTIME: pyenv's 3.13 first, then a working python3.13."""
+    """The Makefile's PYTHON_RUNTIME: the one it is given, else pyenv's 3.13, else a working python3.13."""
+    if given := os.environ.get("PYTHON_RUNTIME"):
+        return given
     pyenv = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
     candidates = sorted(glob.glob(f"{pyenv}/versions/3.13*/bin/python3.13"))
     if candidates:
         return candidates[-1]
     found = shutil.which("python3.13")
     return found if found and _version([found, "--version"]) else None
+
+
+def runtime_check() -> tuple[str, str | None, str, bool]:
+    """python3.13 for `sam build` (its pip runs the runtime's Python). `make sam-build` and `make
+    build` put the one found on PATH; a plain `sam build` finds only one already there."""
+    what = "python3.13 for make sam-build"
+    runtime = _runtime_python()
+    if runtime is None:
+        return (
+            what,
+            None,
+            "install Python 3.13 (e.g. pyenv install 3.13) or set PYTHON_RUNTIME=/path/to/python3.13",
+            False,
+        )
+    on_path = shutil.which("python3.13")
+    plain = (
+        ""
+        if on_path and _version([on_path, "--version"])
+        else ("; it is not on PATH here, so a plain `sam build` would not find it")
+    )
+    return what, f"{runtime} (make sam-build puts it on PATH{plain})", "", False
 
 
 def python_check() -> tuple[str, str | None, str, bool]:
@@ -96,7 +120,6 @@ def environment_check(what: str, folder: str, lock: str, target: str) -> tuple[s
 
 def checks() -> list[tuple[str, str | None, str, bool]]:
     """(what, what was found or None, how to fix, needed for make run/test)."""
-    runtime = _runtime_python()
     docker = _version(["docker", "info", "--format", "{{.ServerVersion}}"])
     architecture = host_architecture()
     engine_missing = sam_local_engine_missing()
@@ -105,16 +128,11 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
         ("Node.js (dynalite)", _version(["node", "--version"]), "install Node.js 20+ with npm", True),
         ("npm", _version(["npm", "--version"]), "install npm (comes with Node.js)", True),
         *(environment_check(*environment) for environment in ENVIRONMENTS),
-        (
-            "python3.13 for sam build",
-            runtime,
-            "install Python 3.13 (e.g. pyenv install 3.13) or set PYTHON_RUNTIME=/path/to/python3.13",
-            False,
-        ),
+        runtime_check(),
         (
             "Docker engine for sam local",
             f"Docker {docker}" if docker else None,
-            "optional: sam local invoke/start-api need it (README, sam local); `make run` serves without it",
+            "optional: make sam-invoke and make sam-api use it, else the project's own engine (README, sam local)",
             False,
         ),
         (

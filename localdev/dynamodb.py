@@ -5,6 +5,8 @@ DynamoDB that ``sam local`` containers reach (README, "sam local").
 """
 
 import argparse
+import errno
+import fcntl
 import os
 import selectors
 import shutil
@@ -12,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -29,6 +32,18 @@ def free_port() -> int:
     with closing(socket.socket()) as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+def free_port_after(port: int, host: str = HOST) -> int | None:
+    """The first port after ``port`` that nothing holds now: a fix that works when pasted."""
+    for candidate in range(port + 1, min(port + 100, 65536)):
+        with closing(socket.socket()) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
 
 
 def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None, host: str = HOST) -> None:
@@ -68,15 +83,71 @@ def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM
         process.wait()
 
 
+class PortInUse(OSError):
+    """Something listens on the address and port dynalite was asked to listen on."""
+
+    def __init__(self, host: str, port: int):
+        super().__init__(f"{host}:{port} is in use")
+        self.host = host
+        self.port = port
+
+
+def check_port_free(host: str, port: int) -> None:
+    """PortInUse when something listens on ``host:port`` (as dynalite binds: SO_REUSEADDR, so that
+    connections of an earlier server still closing do not count)."""
+    with closing(socket.socket()) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port) from None
+            raise
+
+
+class DataFolderUnusable(Exception):
+    """dynalite cannot open its data folder: another process uses it (``in_use``), or it is damaged."""
+
+    def __init__(self, folder: Path, in_use: bool):
+        super().__init__(f"{folder}: {'in use by another process' if in_use else 'damaged'}")
+        self.folder = folder
+        self.in_use = in_use
+
+
+def in_use_by_another_process(folder: Path) -> bool:
+    """Whether another process holds the folder's LevelDB lock (a POSIX record lock on its LOCK
+    file, as LevelDB takes it), as a dynalite serving from it does."""
+    try:
+        lock = (folder / "LOCK").open("r+")
+    except OSError:  # no LOCK file (a new folder): nobody holds it
+        return False
+    with lock:
+        try:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(lock, fcntl.LOCK_UN)
+    return False
+
+
 class Dynalite:
     """dynalite in a child process, on 127.0.0.1 unless ``host`` says otherwise (a container bridge's
-    address, for ``sam local``). In memory, or in LevelDB under ``data_dir``."""
+    address, for ``sam local``). In memory, or in LevelDB under ``data_dir``.
+
+    dynalite opens its folder only at its first request, and when it cannot (another dynalite holds
+    it, or it is damaged) it prints a Node.js stack trace and exits: so ``start()`` asks it for its
+    tables before it returns, and raises DataFolderUnusable instead. What dynalite prints on stderr
+    is held back until then (the refusal says what it means), and passed on after.
+    """
 
     def __init__(self, data_dir: Path | None = None, port: int | None = None, host: str = HOST):
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port()
+        self._port_given = port is not None
         self.process: subprocess.Popen | None = None
+        self._held: list[str] | None = None  # stderr lines held back while it starts
+        self._stderr_lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -86,17 +157,60 @@ class Dynalite:
         node = shutil.which("node")
         if node is None or not DYNALITE.exists():
             raise RuntimeError("dynalite is not installed: run `make install` (needs Node.js and npm)")
+        if self._port_given:
+            check_port_free(self.host, self.port)
         command = [node, str(DYNALITE), "--host", self.host, "--port", str(self.port), "--createTableMs", "0"]
         if self.data_dir is not None:
+            if in_use_by_another_process(self.data_dir):
+                raise DataFolderUnusable(self.data_dir, in_use=True)
             self.data_dir.mkdir(parents=True, exist_ok=True)
             command += ["--path", str(self.data_dir)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # its errors, if any, to our stderr
+        self._held = []
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._pass_stderr_on, name=f"dynalite-{self.port}-stderr", daemon=True).start()
         try:
             wait_for_port(self.port, process=self.process, host=self.host)
+            if self.data_dir is not None:
+                self._check_folder_opens(self.data_dir)
         except BaseException:
             self.stop()
             raise
+        self._release_stderr()
         return self
+
+    def _check_folder_opens(self, folder: Path) -> None:
+        """One ListTables: dynalite opens its folder for it, or fails to and exits."""
+        probe = boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        )
+        try:
+            probe.list_tables(Limit=1)
+        except Exception as error:  # the connection closed as dynalite died, or another failure
+            assert self.process is not None  # started
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                raise error from None  # it runs on: not its folder, something else failed
+            raise DataFolderUnusable(folder, in_use=in_use_by_another_process(folder)) from None
+
+    def _pass_stderr_on(self) -> None:
+        assert self.process is not None and self.process.stderr is not None  # started with stderr=PIPE
+        for line in self.process.stderr:
+            with self._stderr_lock:
+                if self._held is not None:
+                    self._held.append(line)
+                    continue
+            sys.stderr.write(line)
+
+    def _release_stderr(self) -> None:
+        with self._stderr_lock:
+            held, self._held = self._held or [], None
+        sys.stderr.writelines(held)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -189,14 +303,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the data there (default: in memory)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by pid: clean up as on Ctrl-C
-    with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
-        try:
+    try:
+        with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
             ensure_tables(dynalite.endpoint, args.table)
             print(f"DynamoDB (dynalite) on {dynalite.endpoint}, table {args.table}; Ctrl-C stops it.", flush=True)
             assert dynalite.process is not None  # started by the with statement
             return dynalite.process.wait()  # only if dynalite stops by itself
-        except KeyboardInterrupt:
-            return 0
+    except KeyboardInterrupt:
+        return 0
+    except PortInUse as taken:
+        print(
+            f"Port {taken.port} on {taken.host} is in use, probably by another make dynamodb, make sam-invoke "
+            "or make sam-api: stop that one",
+            file=sys.stderr,
+        )
+    except DataFolderUnusable as unusable:
+        folder = unusable.folder
+        print(
+            f"The data folder {folder} is in use, probably by another make sam-invoke or make sam-api: stop that one"
+            if unusable.in_use
+            else f"dynalite cannot open the data folder {folder}: it is damaged or holds no dynalite data. "
+            f"Move it away to start with an empty one (mv {folder} {folder}.broken)",
+            file=sys.stderr,
+        )
+    return 1
 
 
 if __name__ == "__main__":

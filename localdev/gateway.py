@@ -20,6 +20,8 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import queue
 import signal
@@ -72,13 +74,43 @@ def _serve_invocations(code_uri: Path, handler: str, function: str, timeout: flo
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lambda_handler = load_handler(code_uri, handler)
     channel.send("ready")
-    while (event := channel.recv()) is not None:
+    while (event := _next_event(channel)) is not None:
         try:
             result = lambda_handler(event, LambdaContext(function_name=function, timeout_seconds=timeout))
         except Exception:  # what Lambda reports to API Gateway, which then answers 502
             log.exception("%s raised", function)
             result = {"statusCode": 502, "body": json.dumps({"message": "Internal server error"})}
         channel.send(result)
+
+
+def _next_event(channel: Connection) -> dict | None:
+    """The next event to handle; None when told to stop, or when the server is gone (its end of the
+    pipe closed: it was killed, or ended while this instance was still starting)."""
+    try:
+        return channel.recv()
+    except (EOFError, OSError):
+        return None
+
+
+def _start_fork_server() -> None:
+    """Starts the fork server now, with SIGINT blocked: it and every instance it forks inherit the
+    block, so Ctrl-C (which the terminal sends to each process of its group) reaches only this
+    process, which stops the instances itself, in order, whatever they were doing (importing their
+    handler, at warm-up). Unblocked, Ctrl-C during warm-up killed the fork server mid-import and
+    every instance being started with it, each with a traceback.
+
+    multiprocessing's resource tracker is started first: starting it unblocks SIGINT (bpo-33613),
+    and the fork server's start would start it, between the block and the fork server's spawn."""
+    multiprocessing.resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+class ServerStopping(RuntimeError):
+    """An instance finished starting after the server began to stop: it is stopped, not kept."""
 
 
 class Instance:
@@ -124,12 +156,14 @@ class FunctionInstances:
         self._idle: queue.LifoQueue[Instance] = queue.LifoQueue()
         self._all: list[Instance] = []
         self._starting = 0  # instances being started: counted against max_instances already
+        self._stopped = False
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         with self._lock:
             self._starting += 1
-        self._idle.put(self._new())
+        with contextlib.suppress(ServerStopping):
+            self._idle.put(self._new())
 
     def _new(self) -> Instance:
         """Starts an instance whose slot the caller reserved (``_starting``)."""
@@ -139,7 +173,12 @@ class FunctionInstances:
             with self._lock:
                 self._starting -= 1
         with self._lock:
-            self._all.append(instance)
+            stopped = self._stopped
+            if not stopped:
+                self._all.append(instance)
+        if stopped:  # started while the server was stopping (Ctrl-C during warm-up): not kept
+            instance.stop()
+            raise ServerStopping(self.route.function)
         return instance
 
     def _take(self, wait: float) -> Instance:
@@ -164,7 +203,7 @@ class FunctionInstances:
 
     def stop(self) -> None:
         with self._lock:
-            instances, self._all = self._all, []
+            instances, self._all, self._stopped = self._all, [], True
         for instance in instances:
             instance.stop()
 
@@ -182,20 +221,28 @@ class LocalApi:
         for route in self.routes:
             by_function.setdefault(route.function, FunctionInstances(route, max_instances, timeout))
         self.functions = by_function
+        self._warming: list[threading.Thread] = []
+        _start_fork_server()
 
     def warm_up(self) -> None:
         """Starts one instance of every function, in parallel: a broken handler fails here."""
-        threads = [threading.Thread(target=f.warm_up) for f in self.functions.values()]
-        for thread in threads:
+        self._warming = [
+            threading.Thread(target=f.warm_up, name=f"warm-up-{f.route.function}") for f in self.functions.values()
+        ]
+        for thread in self._warming:
             thread.start()
-        for thread in threads:
+        for thread in self._warming:
             thread.join()
         if any(not f._all for f in self.functions.values()):
             raise RuntimeError("a function failed to start; its error is above")
 
     def stop(self) -> None:
+        """Stops every instance, those still starting (an interrupted warm-up) included."""
         for instances in self.functions.values():
             instances.stop()
+        for thread in self._warming:
+            with contextlib.suppress(RuntimeError):  # Ctrl-C came while it was being started
+                thread.join(timeout=90)
 
     def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: str | None) -> "Reply":
         """``headers``: the header lines as received, in order, as API Gateway passes them all."""
@@ -250,8 +297,10 @@ def _proxy_response(result: dict[str, Any], resource: str) -> Reply:
     return Reply(status, headers, raw, resource)
 
 
-def make_server(api: LocalApi, host: str = "127.0.0.1", port: int = 3000) -> "_Server":
-    return _Server((host, port), api)
+def bind(host: str = "127.0.0.1", port: int = 3000) -> "_Server":
+    """The server's socket bound to ``host:port``, not listening yet (connections are refused until
+    ``listen``): an address or port it cannot have fails here (OSError), before anything starts."""
+    return _Server((host, port))
 
 
 class _Refused(Exception):
@@ -387,6 +436,18 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     request_queue_size = 128  # the default backlog of 5 resets bursts of parallel clients
 
-    def __init__(self, address: tuple[str, int], api: LocalApi):
+    api: LocalApi
+
+    def __init__(self, address: tuple[str, int]):
+        super().__init__(address, _Connection, bind_and_activate=False)
+        try:
+            self.server_bind()
+        except BaseException:
+            self.server_close()
+            raise
+
+    def listen(self, api: LocalApi) -> None:
+        """Accepts connections from now on, for ``api`` (``serve_forever`` answers them); OSError if
+        another server started listening on the port since it was bound."""
         self.api = api
-        super().__init__(address, _Connection)
+        self.server_activate()

@@ -1,14 +1,18 @@
 """The local server (`python -m localdev`, what `make run` starts) in a child process on a free
 127.0.0.1 port, with a small HTTP client for it. Used by the integration tests and the load test.
+And any command as a terminal runs it (TerminalCommand): what `make run` and the `sam local`
+targets print, and what Ctrl-C does to them.
 """
 
 import collections
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
@@ -92,3 +96,101 @@ class LocalServer:
         self._reader.join(timeout=5)
         skipped = [f"... ({self._dropped} lines not kept)\n"] if self._dropped else []
         return "".join(self._head + skipped + list(self._tail))
+
+
+class TerminalCommand:
+    """A command run as a terminal runs it: in a process group of its own, which Ctrl-C (SIGINT to
+    the group) reaches whole, its output (stdout and stderr) read line by line as it comes. Every
+    wait is bounded; leaving the ``with`` block kills what is still running in the group."""
+
+    def __init__(
+        self, command: list[str], env: dict[str, str] | None = None, unset: tuple[str, ...] = (), cwd: Path = ROOT
+    ):
+        """``env`` adds to (or overrides) this process's environment; ``unset`` names what to leave out."""
+        environment = {name: value for name, value in os.environ.items() if name not in unset}
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**environment, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self._ended = False
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, name=f"command-{self.process.pid}", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None  # started with stdout=PIPE
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> int:
+        """The index of the first line holding ``text``, once printed; TimeoutError if it is not
+        printed within ``timeout`` seconds or before the output ends."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: self._ended or any(text in line for line in self.lines), timeout=timeout
+            )
+            for index, line in enumerate(self.lines):
+                if text in line:
+                    return index
+        reason = "its output ended" if found else f"{timeout} s passed"
+        raise TimeoutError(f"{text!r} not printed ({reason}):\n{self.output}")
+
+    def ctrl_c(self) -> None:
+        """What Ctrl-C in the terminal does: SIGINT to every process of the group."""
+        os.killpg(self.process.pid, signal.SIGINT)
+
+    def finish(self, timeout: float = 60.0) -> int:
+        """Its exit code, once it has ended and its output is read; TimeoutExpired if it runs on."""
+        code = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return code
+
+    def left_running(self, within: float = 10.0) -> list[int]:
+        """The processes of its group still running ``within`` seconds (zombies aside), [] as soon
+        as none is: a child may end a moment after its parent (the fork server, once the server's
+        end of their pipe is closed)."""
+        deadline = time.monotonic() + within
+        while (running := self._group()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return running
+
+    def _group(self) -> list[int]:
+        if not Path("/proc").is_dir():  # no process table to read: is anything left in the group?
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return []
+            return [self.process.pid]
+        running = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            if int(fields[2]) == self.process.pid and fields[0] != "Z":
+                running.append(int(stat.parent.name))
+        return running
+
+    def __enter__(self) -> "TerminalCommand":
+        return self
+
+    def __exit__(self, *_) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self._reader.join(timeout=5)

@@ -9,14 +9,15 @@ from http import HTTPStatus
 from typing import Any
 
 from course_service import courses
-from course_service.entry import RETRY_AFTER, lambda_entry, proxy_response
+from course_service.entry import RETRY_AFTER, lambda_entry, proxy_response, record_store_unavailable
 from course_service.errors import StoreUnavailable
 
 
 def health(event: dict[str, Any], context: object) -> dict[str, Any]:
     try:
         courses.check_store()
-    except StoreUnavailable:
+    except StoreUnavailable as error:
+        record_store_unavailable(error)
         return proxy_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable"}, RETRY_AFTER)
     return proxy_response(HTTPStatus.OK, {"status": "ok"})
 

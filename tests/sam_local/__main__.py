@@ -2,12 +2,13 @@
 ``sam local invoke`` and ``sam local start-api`` against a local DynamoDB, on a machine without
 Docker. Needs root (namespaces, mounts, apt).
 
-1. From the cache outside the clone, made on first use: the container engine's files (engine.py)
-   and the stand-in image's root filesystem (image.py); ``sam build``'s cache.
-2. ``sam build`` for this machine's architecture into .aws-sam/sam-local/.
+1. From the cache outside the clone, made on first use: the container engine's files
+   (localdev/container_engine.py) and the stand-in image's root filesystem (localdev/lambda_image.py).
+2. The README's build for `sam local`, as written there (``make sam-build``: this machine's
+   architecture, into .aws-sam/build/), here, where the layer's dependencies can be downloaded.
 3. dockerd in private namespaces; the image imported under the SAM CLI's name for it.
 4. pytest on tests/sam_local/ inside those namespaces, where the tests start dynalite on the
-   engine's bridge and run the SAM CLI.
+   engine's bridge and run the SAM CLI, and the README's other `sam local` commands.
 5. Everything stopped by pid, whatever happened: the namespaces end with their first process.
 """
 
@@ -20,50 +21,30 @@ import tempfile
 import time
 from pathlib import Path
 
-from localdev.doctor import _runtime_python, host_architecture, sam_local_engine_missing
+from localdev.container_engine import PrivateEngine, cache_dir, engine_files
+from localdev.doctor import host_architecture, sam_local_engine_missing
+from localdev.lambda_image import image_name, import_image, root_filesystem
 from localdev.template import ROOT
-from tests.sam_local.engine import PrivateEngine, cache_dir, engine_files, run
-from tests.sam_local.image import image_name, import_image, root_filesystem
+from tests.sam_local.sam_cli import BUILT_TEMPLATE, OUTER_MAKE, readme_commands
 
 log = logging.getLogger("sam_local")
 
-BUILD_DIR = ROOT / ".aws-sam" / "sam-local"
-TESTS_TIMEOUT = 900  # seconds: the tests' own waits are shorter; this bounds a hang of anything else
+TESTS_TIMEOUT = 1500  # seconds: the tests' own waits are shorter; this bounds a hang of anything else
+BUILD_TIMEOUT = 900
 
 
-def sam_build(sam: str, architecture: str, cache: Path) -> Path:
-    """``sam build`` as the README says, for this machine's architecture; returns the built template."""
-    python = os.environ.get("PYTHON_RUNTIME") or _runtime_python()
-    if not python:
-        raise RuntimeError("no python3.13 for sam build: see `make doctor`")
-    env = {
-        **os.environ,
-        "PATH": f"{Path(python).parent}:{os.environ['PATH']}",
-        "SAM_CLI_TELEMETRY": "0",
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-    }
-    # Run from the cache: `--cached` keeps the layer's dependencies in ./.aws-sam/deps, so a fresh
-    # clone reuses them instead of installing them again.
-    workdir = cache / "sam-build"
-    workdir.mkdir(parents=True, exist_ok=True)
-    run(
-        [
-            sam,
-            "build",
-            "--template-file",
-            ROOT / "template.yaml",
-            "--base-dir",
-            ROOT,
-            "--build-dir",
-            BUILD_DIR,
-            "--cached",
-            "--parameter-overrides",
-            f"Architecture={architecture}",
-        ],
-        cwd=workdir,
-        env=env,
-    )
-    return BUILD_DIR / "template.yaml"
+def sam_build() -> Path:
+    """The README's first `sam local` command (``make sam-build``), as written; the built template."""
+    build = readme_commands()[0]
+    assert build == ["make", "sam-build"], build
+    log.info("%s", " ".join(build))
+    env = {name: value for name, value in os.environ.items() if name not in OUTER_MAKE}
+    done = subprocess.run(build, cwd=ROOT, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(build)} exited with {done.returncode}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
+    return BUILT_TEMPLATE
 
 
 def main(pytest_args: list[str]) -> int:
@@ -79,8 +60,8 @@ def main(pytest_args: list[str]) -> int:
     architecture = host_architecture()
     engine_root = engine_files(cache)
     rootfs = root_filesystem(cache, engine_root, architecture)
-    template = sam_build(sam, architecture, cache)
-    log.info("sam build (%s) done at %.0f s", architecture, time.monotonic() - started)
+    template = sam_build()
+    log.info("make sam-build (%s) done at %.0f s", architecture, time.monotonic() - started)
     with (
         tempfile.TemporaryDirectory(prefix="course-service-sam-local-") as workdir,
         PrivateEngine(engine_root, Path(workdir)) as engine,

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,17 @@ from localdev.template import ROOT, declared_variables
 
 ENV_VARS_FILE = ROOT / "localdev" / "sam-local-env.json"
 SAM_ENV_VARS = json.loads(ENV_VARS_FILE.read_text())["Parameters"]
+BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"  # where `make sam-build` builds
+# Set by the `make test-sam-local` that runs the by-hand commands: a person's make has none of them.
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+
+
+def readme_commands() -> list[list[str]]:
+    """The commands the README's "sam local" section gives, in its first shell block, in order
+    (the build first), each split as a shell splits it, comments left out."""
+    section = (ROOT / "README.md").read_text().split("\n### `sam local`\n", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
 
 
 @dataclass

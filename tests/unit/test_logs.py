@@ -6,10 +6,12 @@ import io
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from course_service import courses, entry
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
+from tests.unit.support import TRANSIENT_ERRORS
 
 SECRET_NAME = "Course-name-nobody-should-see-in-logs"
 # A cursor holds a course name (base64 is no secret): it stays out of the logs like the name itself.
@@ -84,3 +86,38 @@ def test_an_unexpected_error_is_logged_with_the_request_id(
     errors = [record for record in records if record["level"] == "ERROR"]
     assert [record["correlation_id"] for record in errors] == [event["requestContext"]["requestId"]]
     assert "kaboom" in errors[0]["exception"]
+
+
+@pytest.mark.parametrize("make_error", TRANSIENT_ERRORS.values(), ids=TRANSIENT_ERRORS.keys())
+@pytest.mark.parametrize(
+    "method, resource, path, operation",
+    [
+        ("GET", "/courses/{name}", "/courses/" + SECRET_NAME, "GetItem"),
+        ("PUT", "/courses/{name}", "/courses/" + SECRET_NAME, "UpdateItem"),
+        ("GET", "/health", "/health", "DescribeTable"),
+    ],
+    ids=["read (resolver)", "write (resolver)", "health (no resolver)"],
+)
+def test_dynamodb_unavailable_is_one_warning_line_with_its_error_code_and_no_stack_trace(
+    handlers, table, dynamodb, monkeypatch, method, resource, path, operation, make_error
+):
+    """An expected, classified failure (throttled, failing, out of reach): one structured line that
+    says which, the stack traces are for the unexpected (above)."""
+    error = make_error(operation)
+    dynamodb.fail(operation, error)
+    log = io.StringIO()
+    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
+    route = template.route(method, resource)
+    body = json.dumps({"level": "advanced"}) if method == "PUT" else None
+    event = api_event(method, path, route=route, headers={"Content-Type": "application/json"}, body=body)
+
+    reply = handlers[route.function](event, LambdaContext(function_name=route.function))
+
+    assert reply["statusCode"] == 503
+    [line] = [json.loads(text) for text in log.getvalue().splitlines()]
+    code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+    assert (line["level"], line["message"], line["error_code"]) == ("WARNING", "DynamoDB unavailable", code)
+    assert line["error"] == ("WriteOutcomeUnknown" if method == "PUT" else "StoreUnavailable")
+    assert line["correlation_id"] == event["requestContext"]["requestId"]
+    assert "exception" not in line and "Traceback" not in log.getvalue()
+    assert SECRET_NAME not in log.getvalue()

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from course_service import deadline, settings, snapstart
 
@@ -90,6 +91,30 @@ def record_unexpected_error() -> None:
     Lambda's Errors metric never sees it. Call it from an ``except`` block."""
     logger.exception("Unhandled error")
     metrics.add_metric(name="UnexpectedError", unit=MetricUnit.Count, value=1)
+
+
+def store_error_code(error: BaseException) -> str:
+    """What DynamoDB, or the connection to it, said, in one word: DynamoDB's error code
+    (``ThrottlingException``, ...) or botocore's error class (``EndpointConnectionError``,
+    ``ReadTimeoutError``, ...), the first along the chain of causes. Never their text, which can
+    quote a key (a course name)."""
+    cause: BaseException | None = error
+    for _ in range(10):  # a chain is a few links long; a cycle must not hang a request
+        if cause is None:
+            break
+        if isinstance(cause, ClientError):
+            return str(cause.response.get("Error", {}).get("Code") or "ClientError")
+        if isinstance(cause, BotoCoreError):
+            return type(cause).__name__
+        cause = cause.__cause__ or cause.__context__
+    return "unknown"
+
+
+def record_store_unavailable(error: BaseException) -> None:
+    """Logs an expected failure (DynamoDB throttled, failing or out of reach: the answer is 503) as
+    one WARNING line: which domain error, and its error code. No stack trace: those are for the
+    unexpected (:func:`record_unexpected_error`), and would be most of the log when a table is down."""
+    logger.warning("DynamoDB unavailable", error=type(error).__name__, error_code=store_error_code(error))
 
 
 def response_headers() -> dict[str, str]:

@@ -26,9 +26,9 @@ from course_service.entry import (
     RETRY_AFTER,
     ProxyHandler,
     lambda_entry,
-    logger,
     metrics,
     proxy_response,
+    record_store_unavailable,
     record_unexpected_error,
 )
 from course_service.errors import CourseError, StoreUnavailable
@@ -107,7 +107,7 @@ def create_app() -> APIGatewayRestResolver:
         if error.status in CONFLICTS:
             metrics.add_metric(name="CourseConflict", unit=MetricUnit.Count, value=1)
         if isinstance(error, StoreUnavailable):
-            logger.warning("DynamoDB unavailable", exc_info=error)
+            record_store_unavailable(error)
         return error_response(error.status, error.message, RETRY_AFTER if error.retry_after else None)
 
     @app.exception_handler(RequestValidationError)

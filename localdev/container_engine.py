@@ -1,4 +1,5 @@
-"""A container engine for `sam local` on a machine that has none, which never touches the host's network.
+"""A container engine for `sam local` on a machine that has none, which never touches the host's network:
+`make test-sam-local` runs in it, and `make sam-invoke` and `make sam-api` without Docker.
 
 Debian's ``docker.io``, ``containerd`` and ``runc`` packages (with ``tini`` and ``debootstrap``) are
 downloaded with apt and extracted, not installed, into the cache: no service is registered or
@@ -126,6 +127,9 @@ class PrivateEngine:
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
+            # Out of the terminal's process group: Ctrl-C reaches whoever started it, which stops
+            # what runs in it first (the SAM CLI removes its containers), then the engine.
+            start_new_session=True,
         )
         try:
             self.init_pid = self._namespace_init()
@@ -172,14 +176,22 @@ class PrivateEngine:
         path = self.workdir / "dockerd.log"
         return path.read_text()[-3000:] if path.exists() else ""
 
-    def enter(self, command: list, cwd: Path) -> list[str]:
-        """``command`` run in ``cwd`` inside the namespaces: it sees the engine's bridge, and ends with them."""
+    @property
+    def network_namespace(self) -> Path:
+        """The namespaces' network, for setns(2): where the bridge and the containers are."""
+        return Path(f"/proc/{self.init_pid}/ns/net")
+
+    def enter(self, command: list, cwd: Path, pid: bool = True) -> list[str]:
+        """``command`` run in ``cwd`` inside the namespaces: it sees the engine's bridge, and (``pid``)
+        ends with them. Entering the PID namespace, nsenter forks and waits for ``command``, and a
+        signal to nsenter does not reach it; with ``pid=False`` nsenter becomes ``command`` (its pid
+        is the command's, and its signals are), which then ends only by itself."""
         return [
             "nsenter",
             f"--target={self.init_pid}",
             "--net",
             "--mount",
-            "--pid",
+            *(["--pid"] if pid else []),
             f"--wd={cwd}",
             "--",
             *map(str, command),

@@ -2,7 +2,7 @@
 
 Debian 13 (trixie, whose python3 is 3.13) from ``debootstrap`` and its default mirror, with AWS's
 runtime interface client (``awslambdaric``, from PyPI, hashed in runtime.lock) in /var/runtime,
-and ``bootstrap`` (next to this file) as /var/runtime/bootstrap, which the SAM CLI's Runtime
+and ``lambda-image/bootstrap`` (beside this file) as /var/runtime/bootstrap, which the SAM CLI's Runtime
 Interface Emulator starts. It is imported under the exact name the SAM CLI looks for, so that
 ``--skip-pull-image`` uses it. It is not AWS's image: it proves packaging, handler strings, the
 layer's layout under /opt, environment and event plumbing, not byte-for-byte runtime parity
@@ -17,14 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.sam_local.engine import PrivateEngine, run
+from localdev.container_engine import PrivateEngine, run
 
 log = logging.getLogger("sam_local")
 
 RUNTIME = "python3.13"
 DEBIAN_SUITE = "trixie"  # Debian 13: its python3 is the runtime's 3.13
-RUNTIME_INTERFACE_CLIENT = Path(__file__).with_name("runtime.lock")  # awslambdaric, hashed
-BOOTSTRAP = Path(__file__).with_name("bootstrap")
+RECIPE = Path(__file__).with_name("lambda-image")
+RUNTIME_INTERFACE_CLIENT = RECIPE / "runtime.lock"  # awslambdaric, hashed
+BOOTSTRAP = RECIPE / "bootstrap"
 # What AWS's image sets (the Runtime Interface Emulator adds the per-function variables).
 IMAGE_CONFIG = [
     "ENV LANG=C.UTF-8 TZ=:/etc/localtime LAMBDA_TASK_ROOT=/var/task LAMBDA_RUNTIME_DIR=/var/runtime "
