@@ -117,7 +117,10 @@ def test_dynamodb_unavailable_is_one_warning_line_with_its_error_code_and_no_sta
     [line] = [json.loads(text) for text in log.getvalue().splitlines()]
     code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
     assert (line["level"], line["message"], line["error_code"]) == ("WARNING", "DynamoDB unavailable", code)
-    assert line["error"] == ("WriteOutcomeUnknown" if method == "PUT" else "StoreUnavailable")
+    # A write that was sent and got no usable answer may have been applied; one refused or never
+    # sent was not (course_service.retry_policy).
+    maybe_applied = code in {"ReadTimeoutError", "ConnectionClosedError", "InternalServerError", "ServiceUnavailable"}
+    assert line["error"] == ("WriteOutcomeUnknown" if method == "PUT" and maybe_applied else "StoreUnavailable")
     assert line["correlation_id"] == event["requestContext"]["requestId"]
     assert "exception" not in line and "Traceback" not in log.getvalue()
     assert SECRET_NAME not in log.getvalue()

@@ -66,7 +66,7 @@ def decide(outcome: Outcome, preconditions: Preconditions | None) -> Course | No
     if isinstance(outcome, Applied):
         return outcome.course
     if not isinstance(outcome, Refused):
-        raise WriteOutcomeUnknown()
+        raise WriteOutcomeUnknown() from outcome.cause
     if preconditions is None:
         raise CourseAlreadyExists()
     if outcome.stored is None:

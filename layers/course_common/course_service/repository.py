@@ -65,7 +65,10 @@ class Refused:
 
 @dataclass(frozen=True)
 class Unknown:
-    """The write may or may not have been applied, and nothing stored can tell."""
+    """The write may or may not have been applied, and nothing stored can tell. ``cause``: the
+    failure that left it open (a lost reply), for the log's error code."""
+
+    cause: BaseException | None = None
 
 
 Outcome = Applied | Refused | Unknown
@@ -123,7 +126,7 @@ def _settle(
     writes (pinned to an incarnation when sent again), ``resolve(stored, maybe_applied)`` reads the
     course as stored after a refusal or a lost reply."""
     pin: datetime | None = None
-    maybe_applied = False  # an earlier send may have been applied
+    lost_reply: PynamoDBException | None = None  # the last send whose reply was lost: maybe applied
     for _ in range(MAX_SENDS):
         try:
             return Applied(send(pin))
@@ -132,23 +135,30 @@ def _settle(
             if failure is Failure.PERMANENT:
                 raise
             if failure is Failure.NOT_APPLIED:
-                if maybe_applied:
-                    return Unknown()
-                raise StoreUnavailable() from error
-            if failure is Failure.REFUSED and not (read_refusals or maybe_applied):
+                return _unless_sent_before(lost_reply, error)
+            if failure is Failure.AMBIGUOUS:
+                lost_reply = error
+            elif not read_refusals and lost_reply is None:
                 return Refused(None)
-            maybe_applied = maybe_applied or failure is Failure.AMBIGUOUS
         try:
             stored = read(name)
-        except StoreUnavailable:
-            if maybe_applied:
-                return Unknown()
-            raise
-        decision = resolve(stored, maybe_applied)
+        except StoreUnavailable as unavailable:
+            return _unless_sent_before(lost_reply, unavailable)
+        decision = resolve(stored, lost_reply is not None)
         if not isinstance(decision, _SendAgain):
-            return decision
+            return Unknown(lost_reply) if isinstance(decision, Unknown) else decision
         pin = decision.created_at
-    return Unknown()
+    return Unknown(lost_reply)
+
+
+def _unless_sent_before(lost_reply: PynamoDBException | None, failure: Exception) -> Unknown:
+    """After a failure that applied nothing: Unknown if an earlier send's reply was lost (it may have
+    been applied), else StoreUnavailable (nothing was: retry later)."""
+    if lost_reply is not None:
+        return Unknown(lost_reply)
+    if isinstance(failure, StoreUnavailable):
+        raise failure
+    raise StoreUnavailable() from failure
 
 
 # Create
