@@ -28,6 +28,7 @@ IdempotencyKeyHeader = Annotated[
 
 @app.post(
     "/courses",
+    operation_id="createCourse",
     summary="Create a course",
     responses={
         **course_success(

@@ -14,6 +14,7 @@ app = create_app()
 
 @app.get(
     "/health",
+    operation_id="getHealth",
     summary="Is the table reachable?",
     responses={
         int(status): {"description": description, "content": {"application/json": {"model": HealthResponse}}}

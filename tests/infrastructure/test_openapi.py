@@ -46,6 +46,27 @@ def test_every_documented_error_body_is_json_with_a_message():
                     assert "message" in target["required"], (status, schema)
 
 
+# What each operation is called, in every client generated from the document (createCourse becomes
+# create_course in Python, createCourse in TypeScript): set in the code, never derived from it.
+OPERATION_IDS = {
+    ("POST", "/courses"): "createCourse",
+    ("GET", "/courses"): "listCourses",
+    ("GET", "/courses/{name}"): "getCourse",
+    ("PUT", "/courses/{name}"): "updateCourse",
+    ("DELETE", "/courses/{name}"): "deleteCourse",
+    ("GET", "/health"): "getHealth",
+}
+
+
+def test_every_operation_has_its_stable_readable_operation_id():
+    named = {
+        (method.upper(), path): operation["operationId"]
+        for path, operations in DOCUMENT["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert named == OPERATION_IDS
+
+
 def test_readme_api_reference_names_every_route_and_documented_status():
     readme = (ROOT / "README.md").read_text()
     for path, operations in DOCUMENT["paths"].items():
