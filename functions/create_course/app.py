@@ -35,6 +35,7 @@ IdempotencyKeyHeader = Annotated[
             HTTPStatus.CREATED,
             "Created; Location and ETag headers name and version it. A retry with the same "
             "Idempotency-Key and body answers this response again, even if the course changed since",
+            created=True,
         ),
         **documented_errors(
             HTTPStatus.CONFLICT,
