@@ -9,12 +9,16 @@ from typing import Any
 DOCUMENT: dict[str, Any] = json.loads((Path(__file__).parents[1] / "openapi.json").read_text())
 
 # Headers a response carries that describe the message or instruct a browser, not data for a
-# client: its media type and length (OpenAPI ignores a declared Content-Type), and the security and
-# CORS headers every response has (README, "API reference"). Every other header is declared.
+# client: HTTP's own (media type, length, connection, date, server; OpenAPI ignores a declared
+# Content-Type), and the security and CORS headers every response has (README, "API reference").
+# Every other header is declared.
 NOT_DECLARED = frozenset(
     {
         "content-type",
         "content-length",
+        "connection",
+        "date",
+        "server",
         "x-content-type-options",
         "content-security-policy",
         "access-control-allow-origin",
