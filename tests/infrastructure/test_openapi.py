@@ -92,6 +92,19 @@ def test_every_header_a_client_reads_is_declared_on_the_answers_that_send_it():
     assert declared == CLIENT_HEADERS
 
 
+def test_with_cors_on_a_browser_may_read_every_declared_header():
+    """A client in a browser (a generated TypeScript client, say) reads only the headers CORS exposes."""
+    from course_service.entry import EXPOSED_HEADERS
+
+    declared = {
+        name
+        for operation in OPERATIONS
+        for response in operation["responses"].values()
+        for name in resolved(response).get("headers", {})
+    }
+    assert declared == {name.strip() for name in EXPOSED_HEADERS.split(",")}
+
+
 def test_readme_api_reference_names_every_route_and_documented_status():
     readme = (ROOT / "README.md").read_text()
     for path, operations in DOCUMENT["paths"].items():
