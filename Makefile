@@ -1,9 +1,10 @@
 # Course Service. The two commands a newcomer needs: `make run` and `make test`.
 # Every target installs what it needs first, each environment exactly as its hashed lock pins it:
 # uv (the installer) into .tools/uv from tools/uv.lock, then with uv the application's dependencies
-# into .venv/ (requirements-dev.lock), the SAM CLI and checkov each into their own environment under
-# .tools/ (tools/sam.lock, tools/checkov.lock: they pin their own boto3, pydantic, ..., so they must
-# not share the application's), and dynalite into node_modules/ (package-lock.json).
+# into .venv/ (requirements-dev.lock), the SAM CLI, checkov and openapi-python-client each into their
+# own environment under .tools/ (tools/sam.lock, tools/checkov.lock, tools/openapi-python-client.lock:
+# they pin their own boto3, pydantic, ..., so they must not share the application's), and dynalite
+# into node_modules/ (package-lock.json).
 # Packages come from whatever index uv and npm are configured to use: the locks record none.
 
 SHELL := /bin/bash
@@ -15,9 +16,11 @@ TOOLS := .tools
 UV := $(TOOLS)/uv/bin/uv
 SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
+OPENAPI_CLIENT := $(TOOLS)/openapi-python-client/bin/openapi-python-client
 # The environments, each done when its stamp is newer than its lock.
 SAM_INSTALLED := $(TOOLS)/sam/.installed
 CHECKOV_INSTALLED := $(TOOLS)/checkov/.installed
+OPENAPI_CLIENT_INSTALLED := $(TOOLS)/openapi-python-client/.installed
 VENV := .venv
 PY := $(VENV)/bin/python
 MAIN_LOCK := requirements.lock
@@ -43,8 +46,9 @@ DATA_DIR = .data/dynalite
 run: install ## Serve the API on http://127.0.0.1:3000 (PORT=, HOST=; dynalite on loopback, data in .data/dynalite or DATA_DIR=)
 	$(PY) -m localdev --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) lint ## The gates (lint, types), then every test: unit (moto), events, HTTP (dynalite), fuzzing, template checks
-	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest $(COVERAGE)
+test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) $(OPENAPI_CLIENT_INSTALLED) lint ## The gates (lint, types), then every test: unit (moto), events, HTTP (dynalite), fuzzing, a generated client, template checks
+	SAM_CLI="$(abspath $(SAM))" CHECKOV="$(abspath $(CHECKOV))" OPENAPI_PYTHON_CLIENT="$(abspath $(OPENAPI_CLIENT))" \
+	PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m pytest $(COVERAGE)
 
 # Branch coverage of the product code (the layer and the functions), measured over the whole run:
 # the report names the lines and branches not taken, and under the floor (pyproject.toml) it fails.
@@ -141,7 +145,7 @@ openapi: install ## Regenerate openapi.json from the handlers (a test fails when
 # the tests run the versions the layer ships. The tools' locks resolve tools/<tool>.in the same way.
 LOCK_ARGS ?=
 COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes $(LOCK_ARGS)
-TOOL_LOCKS := tools/uv.lock tools/sam.lock tools/checkov.lock
+TOOL_LOCKS := tools/uv.lock tools/sam.lock tools/checkov.lock tools/openapi-python-client.lock
 lock: $(UV) ## Resolve pyproject.toml and tools/*.in into the hashed locks, then the layer's pins
 	$(COMPILE) --output-file $(MAIN_LOCK) pyproject.toml
 	$(COMPILE) --extra dev --constraint $(MAIN_LOCK) --output-file $(DEV_LOCK) pyproject.toml

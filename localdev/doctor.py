@@ -90,6 +90,7 @@ ENVIRONMENTS = (
     ("application and tests", ".venv", "requirements-dev.lock", "make install"),
     ("SAM CLI", ".tools/sam", "tools/sam.lock", "make test or make build"),
     ("checkov", ".tools/checkov", "tools/checkov.lock", "make test"),
+    ("openapi-python-client", ".tools/openapi-python-client", "tools/openapi-python-client.lock", "make test"),
 )
 UV = ROOT / ".tools/uv/bin/uv"
 

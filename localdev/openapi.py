@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from localdev.gateway import MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_URL_CHARS
 from localdev.runtime import put_layers_on_path
@@ -21,6 +22,12 @@ from localdev.template import ROOT, routes
 # Shipped with the function that serves it (functions/api_docs); ./openapi.json links to it.
 OPENAPI_FILE = ROOT / "functions" / "api_docs" / "openapi.json"
 TITLE = "Course Service"
+# Where the API is: relative to wherever the document is served, which is the API's own root
+# (/openapi.json beside /courses), so it is right under make run on any port, under a deployed
+# stage (/Prod/openapi.json: ./ is /Prod/) and under a custom domain's base path. OpenAPI resolves
+# a relative server URL against the document's URL; Swagger UI's Try it out does so. Not "/", which
+# Powertools' merge defaults to: that is the host's root, without the stage.
+SERVER = Server(url=".", description="This API: where this document is served from (its stage or base path)")
 
 _BEFORE_ANY_FUNCTION = "refused before any function runs"
 _FRONT = "Deployed, API Gateway's front may answer it in a format of its own, not JSON."
@@ -147,14 +154,13 @@ def build() -> dict[str, Any]:
     A function whose routes are all outside the API (the docs) adds no path."""
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     put_layers_on_path()
-    merge = OpenAPIMerge(title=TITLE, version=version, on_conflict="error")
+    merge = OpenAPIMerge(title=TITLE, version=version, servers=[SERVER], on_conflict="error")
     for code_uri in dict.fromkeys(route.code_uri for route in routes()):
         merge.add_file(_resolver_file(code_uri), resolver_name="app")
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     document["info"]["description"] = (
         "REST API for courses. Every response is JSON; errors carry a `message` (422: `detail`)."
     )
-    document["servers"] = [{"url": "http://127.0.0.1:3000", "description": "make run"}]
     _fix_validation_error_schema(document)
     _spell_header_names(document)
     _constrain_course_names(document)

@@ -28,12 +28,14 @@ IdempotencyKeyHeader = Annotated[
 
 @app.post(
     "/courses",
+    operation_id="createCourse",
     summary="Create a course",
     responses={
         **course_success(
             HTTPStatus.CREATED,
             "Created; Location and ETag headers name and version it. A retry with the same "
             "Idempotency-Key and body answers this response again, even if the course changed since",
+            created=True,
         ),
         **documented_errors(
             HTTPStatus.CONFLICT,

@@ -19,6 +19,7 @@ app = create_app()
 
 @app.delete(
     "/courses/<name>",
+    operation_id="deleteCourse",
     summary="Delete a course",
     responses={
         int(HTTPStatus.NO_CONTENT): {"description": "Deleted; no body", "content": {}},

@@ -21,6 +21,7 @@ app = create_app()
 
 @app.get(
     "/courses/<name>",
+    operation_id="getCourse",
     summary="Read a course",
     responses={
         **course_success(HTTPStatus.OK, "The course; ETag header"),

@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
 
+from course_service.openapi_docs import RETRY_AFTER, documented_errors
 from course_service.resolver import create_app
 from course_service.schemas import HealthResponse
 
@@ -14,13 +15,20 @@ app = create_app()
 
 @app.get(
     "/health",
+    operation_id="getHealth",
     summary="Is the table reachable?",
     responses={
-        int(status): {"description": description, "content": {"application/json": {"model": HealthResponse}}}
-        for status, description in [
-            (HTTPStatus.OK, "The table answers"),
-            (HTTPStatus.SERVICE_UNAVAILABLE, "The table does not answer; retry after Retry-After seconds"),
-        ]
+        int(HTTPStatus.OK): {
+            "description": "The table answers",
+            "content": {"application/json": {"model": HealthResponse}},
+        },
+        # 500 as on every route (a bare {"message"} when the function fails unexpectedly); its own 503.
+        **documented_errors(),
+        int(HTTPStatus.SERVICE_UNAVAILABLE): {
+            "description": "The table does not answer; retry after Retry-After seconds",
+            "headers": {"Retry-After": RETRY_AFTER},
+            "content": {"application/json": {"model": HealthResponse}},
+        },
     },
 )
 def health() -> Response[HealthResponse]:

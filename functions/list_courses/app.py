@@ -18,6 +18,7 @@ app = create_app()
 
 @app.get(
     "/courses",
+    operation_id="listCourses",
     summary="List courses, a page at a time",
     responses={
         200: {

@@ -21,6 +21,7 @@ app = create_app()
 
 @app.put(
     "/courses/<name>",
+    operation_id="updateCourse",
     summary="Change a course's level",
     responses={
         **course_success(HTTPStatus.OK, "The updated course; ETag header"),

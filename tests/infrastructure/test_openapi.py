@@ -46,6 +46,65 @@ def test_every_documented_error_body_is_json_with_a_message():
                     assert "message" in target["required"], (status, schema)
 
 
+# What each operation is called, in every client generated from the document (createCourse becomes
+# create_course in Python, createCourse in TypeScript): set in the code, never derived from it.
+OPERATION_IDS = {
+    ("POST", "/courses"): "createCourse",
+    ("GET", "/courses"): "listCourses",
+    ("GET", "/courses/{name}"): "getCourse",
+    ("PUT", "/courses/{name}"): "updateCourse",
+    ("DELETE", "/courses/{name}"): "deleteCourse",
+    ("GET", "/health"): "getHealth",
+}
+
+
+def test_every_operation_has_its_stable_readable_operation_id():
+    named = {
+        (method.upper(), path): operation["operationId"]
+        for path, operations in DOCUMENT["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert named == OPERATION_IDS
+
+
+# The headers a client reads, on the answers that carry them (course_service.responses, and
+# Retry-After on whatever may succeed when retried): True where every such answer has it. The unit
+# tests' ``api`` fixture checks every answer they get against the document the same way.
+CLIENT_HEADERS = {
+    ("createCourse", "201"): {"ETag": True, "Location": True},
+    ("createCourse", "409"): {"Retry-After": False},  # a create still in progress; not "already exists"
+    ("getCourse", "200"): {"ETag": True},
+    ("getCourse", "304"): {"ETag": True},
+    ("updateCourse", "200"): {"ETag": True},
+    **{(operation_id, "503"): {"Retry-After": True} for operation_id in OPERATION_IDS.values()},
+}
+
+
+def test_every_header_a_client_reads_is_declared_on_the_answers_that_send_it():
+    declared = {
+        (operation["operationId"], status): {
+            name: header.get("required", False) for name, header in resolved(response)["headers"].items()
+        }
+        for operation in OPERATIONS
+        for status, response in operation["responses"].items()
+        if resolved(response).get("headers")
+    }
+    assert declared == CLIENT_HEADERS
+
+
+def test_with_cors_on_a_browser_may_read_every_declared_header():
+    """A client in a browser (a generated TypeScript client, say) reads only the headers CORS exposes."""
+    from course_service.entry import EXPOSED_HEADERS
+
+    declared = {
+        name
+        for operation in OPERATIONS
+        for response in operation["responses"].values()
+        for name in resolved(response).get("headers", {})
+    }
+    assert declared == {name.strip() for name in EXPOSED_HEADERS.split(",")}
+
+
 def test_readme_api_reference_names_every_route_and_documented_status():
     readme = (ROOT / "README.md").read_text()
     for path, operations in DOCUMENT["paths"].items():

@@ -7,6 +7,7 @@ from hypothesis import settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -35,6 +36,12 @@ def test_no_5xx_and_every_response_conforms_to_the_document(case, server):
     base_url = f"http://127.0.0.1:{server.port}"
     response = case.call_and_validate(
         base_url=base_url,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+            response_headers_conformance,  # the declared headers present when required, as their schemas say
+        ],
     )
     assert not LEAKS.search(response.text), response.text

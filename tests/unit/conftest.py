@@ -2,8 +2,9 @@
 ``table``.
 
 ``api`` is ``invoke`` plus the checks every response of the contract must pass, so that every
-request a unit test makes also checks them: JSON with ``Content-Type: application/json``, and no
-stack trace, library name, table name or AWS identifier anywhere in the body or the headers.
+request a unit test makes also checks them: JSON with ``Content-Type: application/json``, no
+stack trace, library name, table name or AWS identifier anywhere in the body or the headers, and
+a status and headers that openapi.json declares for the operation.
 """
 
 import itertools
@@ -21,6 +22,7 @@ from moto.core.models import botocore_stubber as moto_backend
 from course_service import courses
 from course_service.models import Course
 from course_service.paths import course_path
+from tests import openapi_document
 from tests.unit.support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
 
 NO_BODY = (204, 304)
@@ -40,13 +42,23 @@ def assert_clean_json(reply) -> None:
     assert not leaked, f"the response contains {leaked}: {reply.raw}"
 
 
+def assert_declared(method: str, resource: str, reply) -> None:
+    """The status is one openapi.json documents for the operation, and every header it carries (but
+    the message's and the browser's, openapi_document.NOT_DECLARED) is declared there, the
+    required ones present. The docs' own routes are outside the document."""
+    operation = openapi_document.operation(method, resource)
+    if operation is not None:
+        assert not openapi_document.header_problems(operation, reply.status, reply.headers), reply.raw
+
+
 @pytest.fixture
 def api(invoke):
-    """``invoke``, checking that the response is clean JSON (see the module docstring)."""
+    """``invoke``, checking that the response is clean JSON and as declared (see the module docstring)."""
 
-    def call(*args, **kwargs):
-        reply = invoke(*args, **kwargs)
+    def call(method: str, resource: str, *args, **kwargs):
+        reply = invoke(method, resource, *args, **kwargs)
         assert_clean_json(reply)
+        assert_declared(method, resource, reply)
         return reply
 
     return call

@@ -1,8 +1,10 @@
 """OpenAPI documentation of the routes' answers: the ``responses`` each route declares, from one
-description per status. What the documents say is checked against what the functions answer
-(tests/infrastructure/test_openapi.py, and the fuzzing of the local server against openapi.json)."""
+description per status, with the headers a client reads on them. What the documents say is checked
+against what the functions answer (tests/infrastructure/test_openapi.py, the unit tests' ``api``
+fixture, the fuzzing of the local server and a generated client against openapi.json)."""
 
 from http import HTTPStatus
+from typing import cast
 
 from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.openapi.types import (
@@ -20,6 +22,35 @@ from course_service.schemas import (
 
 # A route's ``responses``, as Powertools types them.
 Responses = dict[int, OpenAPIResponse]
+
+
+def _header(description: str, schema: dict[str, object], required: bool = True) -> OpenAPIResponseHeader:
+    """An OpenAPI Header Object. Powertools' TypedDict for it lacks ``required``, which the Header
+    Object has and Powertools' own model of it (``openapi.models.Header``) writes into the document."""
+    return cast(OpenAPIResponseHeader, {"description": description, "required": required, "schema": schema})
+
+
+# The headers a client reads (course_service.responses sends them; entry.RETRY_AFTER).
+ETAG = _header(
+    "The course's current ETag: a strong entity tag, opaque, new after every write. Send it in If-Match "
+    "to write only that version, in If-None-Match to read only when it changed",
+    {"type": "string", "pattern": '^"[!#-~]*"$'},
+)
+LOCATION = _header(
+    "The new course's URL, relative to the request's (courses/ and the name, percent-encoded)",
+    {"type": "string", "format": "uri-reference"},
+)
+_RETRY_AFTER_SCHEMA: dict[str, object] = {"type": "integer", "minimum": 0}
+RETRY_AFTER = _header("Seconds to wait before retrying", _RETRY_AFTER_SCHEMA)
+# Statuses whose answers carry Retry-After, every one (503) or some (409: a create still in progress).
+RETRY_AFTER_ON = {
+    HTTPStatus.SERVICE_UNAVAILABLE: RETRY_AFTER,
+    HTTPStatus.CONFLICT: _header(
+        "Seconds to wait before retrying; only when the request with this Idempotency-Key is in progress",
+        _RETRY_AFTER_SCHEMA,
+        required=False,
+    ),
+}
 
 ERROR_DESCRIPTIONS = {
     HTTPStatus.NOT_FOUND: "No course has this name",
@@ -44,24 +75,28 @@ def documented_errors(*statuses: HTTPStatus) -> Responses:
     entries: Responses = {}
     for status in (*statuses, HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.SERVICE_UNAVAILABLE):
         model = ValidationErrorResponse if status == HTTPStatus.UNPROCESSABLE_ENTITY else ErrorResponse
-        entries[int(status)] = {
+        entry: OpenAPIResponse = {
             "description": ERROR_DESCRIPTIONS[status],
             "content": {content_types.APPLICATION_JSON: {"model": model}},
         }
+        if status in RETRY_AFTER_ON:
+            entry["headers"] = {"Retry-After": RETRY_AFTER_ON[status]}
+        entries[int(status)] = entry
     return entries
 
 
-def course_success(status: HTTPStatus, description: str) -> Responses:
-    """OpenAPI ``responses`` entry for a route's success: the course."""
+def course_success(status: HTTPStatus, description: str, *, created: bool = False) -> Responses:
+    """OpenAPI ``responses`` entry for a route's success: the course, its ETag, and where it was
+    ``created`` (Location)."""
     content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
         content_types.APPLICATION_JSON: {"model": CourseResponse}
     }
-    return {int(status): {"description": description, "content": content}}
+    headers = {"ETag": ETAG, **({"Location": LOCATION} if created else {})}
+    return {int(status): {"description": description, "headers": headers, "content": content}}
 
 
 def not_modified(description: str) -> Responses:
     """OpenAPI ``responses`` entry for a 304: the ETag header, no body (empty ``content``: without it
     Powertools would document the route's return type there)."""
-    etag_header: OpenAPIResponseHeader = {"description": "The course's current ETag", "schema": {"type": "string"}}
-    response: OpenAPIResponse = {"description": description, "headers": {"ETag": etag_header}, "content": {}}
+    response: OpenAPIResponse = {"description": description, "headers": {"ETag": ETAG}, "content": {}}
     return {int(HTTPStatus.NOT_MODIFIED): response}
