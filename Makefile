@@ -54,10 +54,11 @@ test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) $(OPENAPI_CLIENT_INSTALLED) 
 # the report names the lines and branches not taken, and under the floor (pyproject.toml) it fails.
 COVERAGE := --cov --cov-report=term-missing:skip-covered
 
-lint: install ## ruff (lint, format check) and mypy (--strict on the layer and the functions, the default level on the rest); pyproject.toml has the rules
+lint: install ## ruff (lint, format check), mypy (--strict on the layer and the functions), the layer's import contracts; pyproject.toml has the rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/course_common/course_service functions localdev bench tests tools/finish_build.py
+	PYTHONPATH=layers/course_common $(VENV)/bin/lint-imports --no-cache
 
 hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
 	$(VENV)/bin/pre-commit install

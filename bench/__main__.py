@@ -32,8 +32,8 @@ from localdev.runtime import api_event, put_layers_on_path
 from localdev.template import routes
 
 put_layers_on_path()
-from course_service.models import CATALOGUE  # noqa: E402  (seeded courses are listed like created ones)
-from course_service.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
+from course_service.edge.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
+from course_service.store.models import CATALOGUE  # noqa: E402  (seeded courses are listed like created ones)
 
 ROOT = build.ROOT
 RESULTS = ROOT / "bench" / "results.json"

@@ -57,15 +57,15 @@ PIECES = {
     "botocore (the floor's imports)": BOTOCORE,
     "+ pynamodb.models": ["pynamodb.models"],
     "+ pydantic (BaseModel, TypeAdapter)": ["pydantic.main", "pydantic.type_adapter"],
-    "+ course_service.schemas (our models)": ["course_service.schemas"],
+    "+ course_service.core.schemas (our models)": ["course_service.core.schemas"],
     "+ Powertools event_handler, Logger, Metrics": [
         "aws_lambda_powertools.event_handler",
         "aws_lambda_powertools.logging",
         "aws_lambda_powertools.metrics",
     ],
-    "+ course_service.resolver (everything a course handler needs)": [
-        "course_service.resolver",
-        "course_service.responses",
+    "+ course_service.edge.resolver (everything a course handler needs)": [
+        "course_service.edge.resolver",
+        "course_service.edge.responses",
     ],
     # Only a create with an Idempotency-Key imports it (Powertools' idempotency store), and boto3
     # imports s3transfer: why both stay in the layer.

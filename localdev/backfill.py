@@ -17,9 +17,9 @@ import boto3
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
-from course_service.models import CATALOGUE, Course  # noqa: E402
+from course_service.store.models import CATALOGUE, CourseItem  # noqa: E402
 
-ATTRIBUTE = Course.catalogue.attr_name
+ATTRIBUTE = CourseItem.catalogue.attr_name
 
 
 def backfill(dynamodb, table_name: str) -> int:

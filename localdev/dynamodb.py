@@ -253,7 +253,7 @@ def ensure_table(endpoint: str, table_name: str, timeout: float = 20.0, logical_
 
 def ensure_tables(endpoint: str, table_name: str, idempotency_table_name: str | None = None) -> list[str]:
     """The service's tables for the courses table ``table_name``: it and its idempotency table
-    (by default ``<table_name>-idempotency``, the name course_service/settings.py derives when
+    (by default ``<table_name>-idempotency``, the name course_service/common/settings.py derives when
     IDEMPOTENCY_TABLE_NAME is unset). Returns the names of those it created."""
     tables = {table_name: "CoursesTable", idempotency_table_name or f"{table_name}-idempotency": "IdempotencyTable"}
     return [name for name, logical_id in tables.items() if ensure_table(endpoint, name, logical_id=logical_id)]

@@ -28,11 +28,11 @@ from botocore.httpsession import URLLib3Session
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
-from course_service.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
+from course_service.edge.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 PREFIX = "smoke-"
 TIMEOUT_SECONDS = 10
-MAX_BODY_BYTES = 16 * 1024  # the API's limit (course_service.settings): one byte more is 413
+MAX_BODY_BYTES = 16 * 1024  # the API's limit (course_service.common.settings): one byte more is 413
 STRONG_ETAG = re.compile(r'"[^"\s]+"')  # opaque to clients: only its form is checked
 EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from course_service.resolver import create_app, lambda_entry_for
-from course_service.responses import error_response
+from course_service.edge.resolver import create_app
+from course_service.edge.responses import error_response
+from course_service.entry import lambda_entry_for
 
 HERE = Path(__file__).parent
 DOCUMENT = HERE / "openapi.json"

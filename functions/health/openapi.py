@@ -6,9 +6,9 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
 
-from course_service.openapi_docs import RETRY_AFTER, documented_errors
-from course_service.resolver import create_app
-from course_service.schemas import HealthResponse
+from course_service.core.schemas import HealthResponse
+from course_service.edge.openapi_docs import RETRY_AFTER, documented_errors
+from course_service.edge.resolver import create_app
 
 app = create_app()
 

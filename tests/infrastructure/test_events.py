@@ -7,7 +7,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from localdev import template
 from localdev.runtime import LambdaContext
 

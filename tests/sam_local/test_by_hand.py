@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from localdev.server_process import TerminalCommand, request
 from tests.infrastructure.test_events import EVENTS_DIR
 from tests.sam_local.sam_cli import BUILT_TEMPLATE, OUTER_MAKE, readme_commands

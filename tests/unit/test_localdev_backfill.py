@@ -3,7 +3,7 @@ and are then listed; nothing else about them changes."""
 
 import os
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from localdev.backfill import backfill
 
 TABLE = os.environ["TABLE_NAME"]

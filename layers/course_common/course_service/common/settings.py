@@ -5,8 +5,8 @@ that a misconfigured deployment fails its first invocation visibly instead of mi
 standard-library dataclass, not Pydantic: health imports this module and keeps its cold start.
 
 One DynamoDB attempt takes at most ``connect + read`` seconds; the retry policy sends a request again
-at most ``max_retry_attempts`` times, and only when it is safe (course_service.retry_policy), and
-starts no attempt that could end after the request's deadline (course_service.deadline), so every
+at most ``max_retry_attempts`` times, and only when it is safe (course_service.store.retry_policy), and
+starts no attempt that could end after the request's deadline (course_service.common.deadline), so every
 request ends before the function timeout in ``template.yaml`` (below API Gateway's 29 s limit).
 """
 
@@ -34,7 +34,7 @@ class Settings:
     region: str = "us-east-1"
     connect_timeout_seconds: float = 1
     read_timeout_seconds: float = 2
-    # Times a request is sent again after its first attempt, when that is safe (course_service.retry_policy).
+    # Times a request is sent again after its first attempt, when that is safe (course_service.store.retry_policy).
     max_retry_attempts: int = 2
     # When off, the X-Ray SDK is not even imported (course_service.entry).
     tracing_enabled: bool = True

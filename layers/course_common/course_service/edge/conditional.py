@@ -4,7 +4,8 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from course_service.models import Course, Preconditions, Revision
+from course_service.common.preconditions import Preconditions, Revision
+from course_service.core.courses import Course
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)

@@ -13,7 +13,7 @@ with Lambda SnapStart"); what this service must not share (docs/PERFORMANCE.md, 
   operating system after each restore.
 - connections: the client is created before the snapshot, not used, so its pool holds none; any
   it holds is closed after the restore, and each instance opens its own.
-- write tokens (course_service.repository): drawn from ``os.urandom`` at each write, never from
+- write tokens (course_service.store.conditional_writes): drawn from ``os.urandom`` at each write, never from
   memory, so nothing of them is in the snapshot.
 - credentials: botocore's, from the container credentials Lambda gives SnapStart functions; they
   expire, and botocore fetches new ones itself before they do.
@@ -41,16 +41,16 @@ def register() -> bool:
 
 
 def dynamodb_client() -> Any:
-    """The botocore client every route's DynamoDB calls go through: PynamoDB's, for the Course
-    model (the idempotency records use it too), created the first time it is asked for."""
-    from course_service.models import Course
+    """The botocore client every route's DynamoDB calls go through (course_service.store.client),
+    imported only when a hook runs: without SnapStart this module loads nothing else."""
+    from course_service.store.client import dynamodb_client
 
-    return Course._get_connection().connection.client
+    return dynamodb_client()
 
 
 def before_snapshot() -> None:
-    """Creates the DynamoDB client: its service model, endpoint rules and credentials, ~50-100 ms
-    of a cold start's first response that no restored instance pays again."""
+    """Creates the DynamoDB client (its service model, endpoint rules and credentials): part of a
+    cold start's first response that no restored instance pays again (docs/PERFORMANCE.md)."""
     dynamodb_client()
 
 

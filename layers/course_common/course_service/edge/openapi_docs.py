@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
     OpenAPIResponseHeader,
 )
 
-from course_service.schemas import (
+from course_service.core.schemas import (
     CourseResponse,
     ErrorResponse,
     ValidationErrorResponse,
@@ -30,7 +30,7 @@ def _header(description: str, schema: dict[str, object], required: bool = True) 
     return cast(OpenAPIResponseHeader, {"description": description, "required": required, "schema": schema})
 
 
-# The headers a client reads (course_service.responses sends them; entry.RETRY_AFTER).
+# The headers a client reads (course_service.edge.responses sends them; entry.RETRY_AFTER).
 ETAG = _header(
     "The course's current ETag: a strong entity tag, opaque, new after every write. Send it in If-Match "
     "to write only that version, in If-None-Match to read only when it changed",

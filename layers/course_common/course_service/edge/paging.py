@@ -5,7 +5,7 @@ A cursor is base64url, without padding, of compact JSON ``{"v":1,"after":"<the p
 and must be exactly what :func:`cursor_for` would issue for the request's level: at most 1 KB, that
 alphabet, that JSON byte for byte (so no other key order, spacing, escaping or padding), version 1,
 a name that passes the course-name rule. Anything else is a 422 naming the cursor. It carries no
-DynamoDB key: the repository builds its Query from the name. It is checked, not signed: one made by
+DynamoDB key: the store builds its Query from the name. It is checked, not signed: one made by
 hand in this shape only says which name to start after, which paging from the first page reaches too.
 """
 
@@ -22,9 +22,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from pydantic import StringConstraints, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 from pydantic_core import PydanticCustomError
 
-from course_service.repository import Page
-from course_service.responses import course_body, json_response
-from course_service.schemas import is_course_name
+from course_service.core.courses import Page
+from course_service.core.schemas import is_course_name
+from course_service.edge.responses import course_body, json_response
 
 VERSION = 1
 MAX_CURSOR_CHARACTERS = 1024  # the longest cursor issued, 100 four-byte characters, is about 600

@@ -1,9 +1,9 @@
-"""The resolver every course function builds its routes on, and its Lambda entry point.
+"""The resolver every course function builds its routes on, and what runs before it.
 
-Handlers build their app with :func:`create_app`, declare their routes, and export
-``lambda_handler = lambda_entry_for(app)``. Requests that must not reach a route are answered before the
-resolver sees them (:func:`request_refusal`); domain errors and validation errors become their
-JSON answers here (logs, metrics and traces: :mod:`course_service.entry`).
+Handlers build their app with :func:`create_app` and declare their routes; course_service.entry
+makes the Lambda entry point of :func:`handler_for` the app. Requests that must not reach a route
+are answered before the resolver sees them (:func:`request_refusal`); domain errors and validation
+errors become their JSON answers here.
 """
 
 from collections.abc import Mapping
@@ -18,24 +18,14 @@ from aws_lambda_powertools.event_handler import (
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
-from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import request_checks, settings
-from course_service.entry import (
-    INTERNAL_ERROR,
-    RETRY_AFTER,
-    ProxyHandler,
-    lambda_entry,
-    metrics,
-    proxy_response,
-    record_store_unavailable,
-    record_unexpected_error,
-)
-from course_service.errors import CourseError, StoreUnavailable
-from course_service.responses import error_response, validation_error_response
+from course_service.common import settings
+from course_service.common.observability import ProxyHandler, log_store_unavailable, log_unexpected_error
+from course_service.core.errors import CourseError, StoreUnavailable
+from course_service.edge import request_checks
+from course_service.edge.proxy import INTERNAL_ERROR, RETRY_AFTER, proxy_response
+from course_service.edge.responses import error_body, error_response, validation_error_body, validation_error_response
 
-# Answers that mean the client's view of the course was out of date: counted (CourseConflict).
-CONFLICTS = frozenset({HTTPStatus.CONFLICT, HTTPStatus.PRECONDITION_FAILED})
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -43,23 +33,26 @@ BODY_NOT_JSON = [{"loc": ["body"], "type": "json_invalid"}]
 BODY_NOT_AN_OBJECT = [{"loc": ["body"], "type": "model_attributes_type"}]
 
 
-def request_refusal(event: Mapping[str, Any]) -> Response[dict[str, Any]] | None:
+def request_refusal(event: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any] | None:
     """The answer to a request that must not reach its route (415, 413, 422), or None.
 
-    It reads the API Gateway REST event only, so it runs before the resolver sees the request.
+    It reads the API Gateway REST event only (``headers``: its headers merged), so it runs before
+    the resolver sees the request.
     """
     takes_body = event.get("httpMethod") in METHODS_WITH_BODY
-    if takes_body and not request_checks.is_json_media_type(request_checks.header_value(event, "content-type")):
-        return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+    if takes_body and not request_checks.is_json_media_type(request_checks.header_value(headers, "content-type")):
+        return proxy_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, error_body("Content-Type must be application/json"))
     try:
         body = request_checks.body_bytes(event)
         # API Gateway REST accepts up to 10 MB; a course is a few hundred bytes.
         if len(body) > settings.MAX_BODY_BYTES:
-            return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large")
+            return proxy_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, error_body("Request body too large"))
         text = request_checks.body_text(body) if takes_body else ""
     except request_checks.UnreadableBody:
-        return validation_error_response(BODY_NOT_JSON)
-    return validation_error_response(BODY_NOT_AN_OBJECT) if _is_json_array(text) else None
+        return proxy_response(HTTPStatus.UNPROCESSABLE_ENTITY, validation_error_body(BODY_NOT_JSON))
+    if _is_json_array(text):
+        return proxy_response(HTTPStatus.UNPROCESSABLE_ENTITY, validation_error_body(BODY_NOT_AN_OBJECT))
+    return None
 
 
 def _is_json_array(text: str) -> bool:
@@ -75,25 +68,25 @@ def _is_json_array(text: str) -> bool:
         return False
 
 
-def for_powertools(event: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of an accepted event, its headers as Powertools reads them right (the caller's event is
-    not changed).
+def for_powertools(event: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of an accepted event with its merged ``headers``, as Powertools reads them right (the
+    caller's event is not changed).
 
     Each header once, its lines joined (Powertools validates a header given on two lines as a list:
     a 422 for ``If-Match``); Content-Type as Powertools compares it, case-sensitively by prefix.
     """
-    headers = {
+    single = {
         name: content_types.APPLICATION_JSON if name.lower() == "content-type" else value
-        for name, value in request_checks.combined_headers(event).items()
+        for name, value in headers.items()
     }
-    multi_value = {name: [value] for name, value in headers.items()}
-    return {**event, "headers": headers or None, "multiValueHeaders": multi_value or None}
+    multi_value = {name: [value] for name, value in single.items()}
+    return {**event, "headers": single or None, "multiValueHeaders": multi_value or None}
 
 
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates requests with Pydantic and answers every error with clean JSON.
 
-    :func:`lambda_entry_for` checks each request before the resolver sees it (:func:`request_refusal`):
+    :func:`handler_for` checks each request before the resolver sees it (:func:`request_refusal`):
     JSON only (415), small (413), UTF-8 I-JSON holding an object (422). Powertools would parse form
     and multipart bodies itself, and its multipart parser raises a plain ValueError (a 500) when the
     boundary is missing. No Content-Type is read as JSON.
@@ -104,10 +97,8 @@ def create_app() -> APIGatewayRestResolver:
     def domain_error(error: CourseError) -> Response[Any]:
         if error.detail is not None:
             return validation_error_response(error.detail)
-        if error.status in CONFLICTS:
-            metrics.add_metric(name="CourseConflict", unit=MetricUnit.Count, value=1)
         if isinstance(error, StoreUnavailable):
-            record_store_unavailable(error)
+            log_store_unavailable(error, error.error_code)
         return error_response(error.status, error.message, RETRY_AFTER if error.retry_after else None)
 
     @app.exception_handler(RequestValidationError)
@@ -120,22 +111,23 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def unexpected_error(error: Exception) -> Response[Any]:
-        # Here, not in lambda_entry, so the error is logged once, with our logger: Powertools logs
-        # what no handler took through its own, unstructured, logger before re-raising it.
-        record_unexpected_error()
+        # Here, not in the entry point, so the error is logged once, with our logger: Powertools
+        # logs what no handler took through its own, unstructured, logger before re-raising it.
+        log_unexpected_error()
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
 
     return app
 
 
-def lambda_entry_for(app: APIGatewayRestResolver) -> ProxyHandler:
-    """The Lambda entry point for ``app`` (see :func:`course_service.entry.lambda_entry`): requests
-    that must not reach a route are answered here, before routing; the others are resolved."""
+def handler_for(app: APIGatewayRestResolver) -> ProxyHandler:
+    """The proxy handler of ``app``: the event's headers merged once, requests that must not reach
+    a route answered here, before routing; the others resolved."""
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        refusal = request_refusal(event)
+        headers = request_checks.merged_headers(event)
+        refusal = request_refusal(event, headers)
         if refusal is not None:
-            return proxy_response(refusal.status_code, refusal.body or {})
-        return app.resolve(for_powertools(event), context)
+            return refusal
+        return app.resolve(for_powertools(event, headers), context)
 
-    return lambda_entry(handle)
+    return handle

@@ -2,7 +2,7 @@
 answered, before the function's timeout, however slow DynamoDB is.
 
 Every entry point starts it (course_service.entry); the retry policy starts no DynamoDB attempt
-that could end after it (course_service.retry_policy). Standard library only: functions that never
+that could end after it (course_service.store.retry_policy). Standard library only: functions that never
 call DynamoDB (the docs) set it too, and must not pay for botocore.
 """
 

@@ -57,15 +57,15 @@ class UnreadableBody(ValueError):
     """The body is not text API Gateway could have received: bad base64, or not UTF-8."""
 
 
-def header_value(event: Mapping[str, Any], name: str) -> str | None:
-    """Every line of header ``name`` (any case), joined in the order received; None if absent."""
-    lines = _lines_by_name(event).get(name.lower())
-    return _joined(name, lines[1]) if lines else None
-
-
-def combined_headers(event: Mapping[str, Any]) -> dict[str, str]:
-    """Each header once, under its first spelling, with its lines joined as :func:`header_value` does."""
+def merged_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    """Each header once, under its first spelling, every line of it joined in the order received."""
     return {spelling: _joined(spelling, values) for spelling, values in _lines_by_name(event).values()}
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name`` (any case) among merged headers; None if absent."""
+    wanted = name.lower()
+    return next((value for spelling, value in headers.items() if spelling.lower() == wanted), None)
 
 
 def _joined(name: str, values: list[str]) -> str:

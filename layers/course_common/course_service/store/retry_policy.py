@@ -11,72 +11,25 @@ botocore events the boto3 Extensibility guide documents for this (``needs-retry`
 - a write only when DynamoDB cannot have applied it: it throttled (refused before any work), or the
   connection was refused or never opened (the request never left);
 - at most ``settings.max_retry_attempts`` times, with jittered exponential backoff;
-- and no attempt starts that could end after the request's deadline (course_service.deadline): the
+- and no attempt starts that could end after the request's deadline (course_service.common.deadline): the
   first is refused before it is sent (OutOfTime), later ones are not made.
 
 A write failure that leaves the outcome open (read timeout, cut connection, 5xx) goes up to the
 caller, which finds out with one consistent read and sends the write again only when its condition
-pins the course it was meant for (course_service.repository, course_service.idempotency).
+pins the course it was meant for (course_service.store.repository, course_service.core.idempotency).
 """
 
 import random
 import weakref
-from enum import Enum
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
+from course_service.common import deadline, settings
+from course_service.store.failures import Failure, OutOfTime, classify, classify_answer
 
-from course_service import deadline, settings
-
-CONDITION_FAILED = "ConditionalCheckFailedException"
-# DynamoDB refused the request before doing anything: sending it again is safe.
-THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
-# DynamoDB failed while handling it (5xx): it may or may not have been applied.
-SERVER_FAULTS = frozenset({"InternalServerError", "ServiceUnavailable"})
 # Operations that change nothing: sent again after any passing failure.
 READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable"})
 BASE_DELAY_SECONDS = 0.025
 MAX_DELAY_SECONDS = 0.5
-
-
-class Failure(Enum):
-    """What a failed DynamoDB call means for what it asked."""
-
-    NOT_APPLIED = "not applied"  # throttled, never sent, or not started for lack of time
-    AMBIGUOUS = "may have been applied"  # sent, then no usable answer: timeout, cut connection, 5xx
-    REFUSED = "refused"  # its condition did not hold: not applied
-    PERMANENT = "permanent"  # a bug or a misconfiguration: sending it again cannot help
-
-
-class OutOfTime(BotoCoreError):  # type: ignore[misc]  # botocore is not annotated
-    """Not sent: it could not end before the request's deadline."""
-
-    fmt = "Not sent: no time left before the request's deadline"
-
-
-def classify(error: BaseException | None) -> Failure:
-    """What ``error`` says about the request: as botocore raised it, or wrapped by PynamoDB (which
-    keeps botocore's error as ``cause``) or Powertools (as ``__cause__``)."""
-    while error is not None and not isinstance(error, (ClientError, BotoCoreError)):
-        error = error.__cause__ or getattr(error, "cause", None)
-    if isinstance(error, ClientError):
-        return _classify_answer(error.response)
-    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, OutOfTime)):
-        return Failure.NOT_APPLIED
-    if isinstance(error, BotoCoreError):
-        return Failure.AMBIGUOUS
-    return Failure.PERMANENT
-
-
-def _classify_answer(response: Any) -> Failure:
-    code = response.get("Error", {}).get("Code")
-    if code == CONDITION_FAILED:
-        return Failure.REFUSED
-    if code in THROTTLED:
-        return Failure.NOT_APPLIED
-    if code in SERVER_FAULTS or response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
-        return Failure.AMBIGUOUS
-    return Failure.PERMANENT
 
 
 def attempt_seconds() -> float:
@@ -88,7 +41,7 @@ def _failure(response: Any, caught_exception: BaseException | None) -> Failure |
     if caught_exception is not None:
         return classify(caught_exception)
     http, parsed = response
-    return _classify_answer(parsed) if http.status_code >= 300 else None
+    return classify_answer(parsed) if http.status_code >= 300 else None
 
 
 def needs_retry(

@@ -1,6 +1,8 @@
-"""Domain errors: what can go wrong, in the service's own words, each with the HTTP answer it
-gets (the resolver's one handler reads ``status``, ``message``, ``retry_after`` and ``detail``):
-adding an error is adding a class here."""
+"""Domain errors: what can go wrong, in the service's own words, each with the answer it gets.
+
+The edge's one handler reads ``status``, ``message``, ``retry_after`` and ``detail``: adding an
+error is adding a class here.
+"""
 
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -35,11 +37,19 @@ class CourseChanged(CourseError):
 
 
 class StoreUnavailable(CourseError):
-    """DynamoDB is throttling, failing or out of reach: the request may succeed when retried."""
+    """DynamoDB is throttling, failing or out of reach: the request may succeed when retried.
+
+    ``error_code``: what DynamoDB or the connection said, in one word, for the log (never its text,
+    which can quote a course name).
+    """
 
     message = "Service temporarily unavailable, retry later"
     status = HTTPStatus.SERVICE_UNAVAILABLE
     retry_after = True
+
+    def __init__(self, error_code: str = "unknown") -> None:
+        super().__init__(self.message)
+        self.error_code = error_code
 
 
 class WriteOutcomeUnknown(StoreUnavailable):

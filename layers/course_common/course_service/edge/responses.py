@@ -6,21 +6,24 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service.conditional import etag, is_current
-from course_service.entry import metrics
-from course_service.models import Course
-from course_service.paths import course_path
-from course_service.schemas import CourseResponse
+from course_service.core.courses import Course
+from course_service.core.schemas import CourseResponse
+from course_service.edge.conditional import etag, is_current
+from course_service.edge.paths import course_path
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
+def error_body(message: str) -> dict[str, Any]:
+    """The body of every error but 422: a message safe to show to anyone."""
+    return {"message": message}
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
-    return json_response(status, {"message": message}, headers)
+    return json_response(status, error_body(message), headers)
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
@@ -30,11 +33,17 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
     return list(loc)
 
 
+def validation_error_body(errors: Sequence[Any]) -> dict[str, Any]:
+    """A 422's body, naming only where and what kind: Pydantic's messages and inputs name libraries
+    and echo bodies."""
+    return {
+        "message": "Request is invalid",
+        "detail": [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors],
+    }
+
+
 def validation_error_response(errors: Sequence[Any]) -> Response[dict[str, Any]]:
-    """422 naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
-    detail = [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors]
-    metrics.add_metric(name="ValidationFailed", unit=MetricUnit.Count, value=1)
-    return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": "Request is invalid", "detail": detail})
+    return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, validation_error_body(errors))
 
 
 def course_location(course: Course) -> str:
@@ -55,6 +64,18 @@ def course_response(
     course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None
 ) -> Response[Any]:  # a route's Response[CourseResponse]: the course as JSON values
     return json_response(status, course_body(course), {"ETag": etag(course), **(headers or {})})
+
+
+def created_answer(course: Course) -> dict[str, Any]:
+    """A create's answer as JSON values (status, headers, body): what an Idempotency-Key record
+    keeps to replay (course_service.core.idempotency)."""
+    headers = {"ETag": etag(course), "Location": course_location(course)}
+    return {"status": int(HTTPStatus.CREATED), "headers": headers, "body": course_body(course)}
+
+
+def stored_response(answer: dict[str, Any]) -> Response[Any]:
+    """The response a stored answer (:func:`created_answer`) stands for."""
+    return json_response(answer["status"], answer["body"], answer["headers"])
 
 
 def read_response(course: Course, if_none_match: str | None) -> Response[Any]:

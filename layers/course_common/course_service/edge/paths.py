@@ -6,8 +6,8 @@ client of the service in this repository (the tests, the load test, the smoke ch
 
 from urllib.parse import quote, unquote
 
-from course_service.errors import CourseNotFound
-from course_service.schemas import canonical_name, is_course_name
+from course_service.core.errors import CourseNotFound
+from course_service.core.schemas import canonical_name, is_course_name
 
 
 def course_name_from_path(segment: str) -> str:

@@ -1,13 +1,11 @@
-"""The DynamoDB item, declared once. The table itself is declared in ``template.yaml``."""
-
-from datetime import datetime
-from typing import NamedTuple
+"""The course as a DynamoDB item, declared once (the table itself: ``template.yaml``)."""
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from course_service import settings
+from course_service.common import settings
+from course_service.common.preconditions import Revision
 
 # Every course's ``catalogue``: the one partition of the index that lists all courses by name.
 CATALOGUE = "courses"
@@ -17,7 +15,7 @@ CATALOGUE = "courses"
 # checks the two agree). Projection ALL: a page holds whole courses, without a read per course.
 
 
-class CoursesByName(GlobalSecondaryIndex["Course"]):  # type: ignore[no-untyped-call]
+class CoursesByName(GlobalSecondaryIndex["CourseItem"]):  # type: ignore[no-untyped-call]
     """Every course, in name order: one partition (``catalogue``), sorted by ``name``."""
 
     class Meta:
@@ -28,7 +26,7 @@ class CoursesByName(GlobalSecondaryIndex["Course"]):  # type: ignore[no-untyped-
     name = UnicodeAttribute(range_key=True)
 
 
-class CoursesByLevel(GlobalSecondaryIndex["Course"]):  # type: ignore[no-untyped-call]
+class CoursesByLevel(GlobalSecondaryIndex["CourseItem"]):  # type: ignore[no-untyped-call]
     """The courses of one level, in name order: a partition per ``level``, sorted by ``name``."""
 
     class Meta:
@@ -39,7 +37,9 @@ class CoursesByLevel(GlobalSecondaryIndex["Course"]):  # type: ignore[no-untyped
     name = UnicodeAttribute(range_key=True)
 
 
-class Course(Model):
+class CourseItem(Model):
+    """A course as stored: its fields, its version, and the tokens of its recent writes."""
+
     class Meta:
         table_name = settings.current.table_name
         region = settings.current.region
@@ -47,7 +47,7 @@ class Course(Model):
         connect_timeout_seconds = settings.current.connect_timeout_seconds
         read_timeout_seconds = settings.current.read_timeout_seconds
         # botocore's own retries off: it would resend writes DynamoDB may have applied. The service's
-        # policy decides what is sent again (course_service.retry_policy).
+        # policy decides what is sent again (course_service.store.retry_policy).
         max_retry_attempts = 0
 
     name = UnicodeAttribute(hash_key=True)
@@ -57,7 +57,7 @@ class Course(Model):
     # Incremented by every write. The ETag is built from it and ``created_at``.
     version = VersionAttribute()
     # Tokens, never shown to clients, by which a write whose reply was lost finds out whether it was
-    # applied (course_service.repository). ``created_by``: the create's, kept for the course's life,
+    # applied (course_service.store.repository). ``created_by``: the create's, kept for the course's life,
     # so a create recognises its course even after others changed it. ``write_token``: the write that
     # made this version; ``write_token_1`` .. ``_3``: those that made the three versions before it
     # (NO_TOKEN where unknown), so a change recognises itself after up to three later writes.
@@ -72,45 +72,16 @@ class Course(Model):
     by_name = CoursesByName()
     by_level = CoursesByLevel()
 
+    @property
+    def revision(self) -> Revision:
+        """The revision an ETag names: this incarnation (creation time) and version."""
+        return Revision(self.created_at, self.version)
+
 
 # Where the token of a version is not known (a course stored before these tokens, or younger than them).
 NO_TOKEN = "-"
 
 
-def recent_write_tokens(course: Course) -> list[str | None]:
+def recent_write_tokens(course: CourseItem) -> list[str | None]:
     """The tokens of the writes that made ``course.version``, the version before, and so on."""
     return [course.write_token, course.write_token_1, course.write_token_2, course.write_token_3]
-
-
-class Revision(NamedTuple):
-    """One write of one incarnation of a course: what an ETag names (``course_service.conditional.etag``).
-
-    The creation time tells incarnations of a name apart (a course deleted and created again starts
-    at version 1 again), the version the writes of one incarnation.
-    """
-
-    created_at: datetime
-    version: int
-
-
-def revision(course: Course) -> Revision:
-    return Revision(course.created_at, course.version)
-
-
-class Preconditions(NamedTuple):
-    """What a client asked of the stored course for its write to apply (RFC 9110 section 13).
-
-    ``expected``: it is that revision (If-Match). ``excluded``: it is none of those revisions, or,
-    with ``excludes_any``, it does not exist at all (If-None-Match: a list, or ``*``).
-    """
-
-    expected: Revision | None = None
-    excluded: frozenset[Revision] = frozenset()
-    excludes_any: bool = False
-
-    def met_by(self, course: Course) -> bool:
-        """Whether they hold for ``course`` (an existing course)."""
-        current = revision(course)
-        if self.expected is not None and current != self.expected:
-            return False
-        return not self.excludes_any and current not in self.excluded
