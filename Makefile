@@ -57,7 +57,7 @@ COVERAGE := --cov --cov-report=term-missing:skip-covered
 lint: install ## ruff (lint, format check), mypy (--strict on the layer and the functions), the layer's import contracts; pyproject.toml has the rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/course_common/course_service functions localdev bench tests tools/finish_build.py
+	$(VENV)/bin/mypy layers/course_common/course_service functions localdev ops testing bench tests tools/finish_build.py
 	PYTHONPATH=layers/course_common $(VENV)/bin/lint-imports --no-cache
 
 hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
@@ -96,18 +96,18 @@ dynamodb: install ## dynalite with the courses table on DYNAMODB_HOST:8000, in m
 	$(PY) -m localdev.dynamodb --host $(DYNAMODB_HOST) --port 8000
 
 # `make load DURATION=120 CLIENTS=32`: its own dynalite and local server on 127.0.0.1, stops by itself.
-# `make load FAULTS=0.05`: 5% of DynamoDB's replies held past the read timeout (localdev/fault_proxy.py).
+# `make load FAULTS=0.05`: 5% of DynamoDB's replies held past the read timeout (testing/fault_proxy.py).
 DURATION ?= 120
 CLIENTS ?= 16
 FAULTS ?= 0
 load: install ## Load test of the local server: rps, p50/p99, no 5xx, nothing lost (tests/ runs a short one)
-	$(PY) -m localdev.load --duration $(DURATION) --clients $(CLIENTS) --late-replies $(FAULTS)
+	$(PY) -m testing.load --duration $(DURATION) --clients $(CLIENTS) --late-replies $(FAULTS)
 
 # `make smoke API=<url>`: health, create, read, conditional update and the 4xx answers of a running API,
 # signed with SigV4 when AWS credentials are configured (deploy.yml runs it after each deploy).
 smoke: $(VENV)/.installed ## Contract check of a running API: make smoke API=<base URL, e.g. the ApiUrl output>
 	@test -n "$(API)" || { echo "usage: make smoke API=<base URL, e.g. the stack's ApiUrl output>" >&2; exit 2; }
-	$(PY) -m localdev.smoke "$(API)"
+	$(PY) -m ops.smoke "$(API)"
 
 install: check-python $(VENV)/.installed node_modules/.installed
 

@@ -26,7 +26,7 @@ from typing import Any
 from bench import build
 from bench.worker import course_name
 from localdev.__main__ import local_environment
-from localdev.doctor import _runtime_python
+from localdev.doctor import runtime_python
 from localdev.dynamodb import Dynalite, client, ensure_tables
 from localdev.runtime import api_event, put_layers_on_path
 from localdev.template import routes
@@ -269,7 +269,7 @@ def workspace(python: str, table: str):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default=os.environ.get("PYTHON_RUNTIME") or _runtime_python())
+    parser.add_argument("--python", default=os.environ.get("PYTHON_RUNTIME") or runtime_python())
     parser.add_argument("--sam", default=os.environ.get("SAM_CLI") or str(ROOT / ".tools/sam/bin/sam"))
     parser.add_argument("--cold-runs", type=int, default=11, help="fresh processes per function (>= 10)")
     parser.add_argument("--requests", type=int, default=2000, help="warm requests per route (>= 2000)")

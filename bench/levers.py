@@ -21,7 +21,7 @@ from typing import Any
 from bench import build
 from bench.__main__ import FLOOR_SOURCE, Bench, seed
 from bench.sizes import print_sizes
-from localdev.doctor import _runtime_python
+from localdev.doctor import runtime_python
 from localdev.dynamodb import Dynalite, ensure_table
 
 # Tracing on, as Lambda runs it: the trace header Lambda sets for each invocation (LAMBDA_TASK_ROOT
@@ -121,7 +121,7 @@ def client_creation(python: str, layers: dict[str, Path], runs: int) -> dict[str
 
 
 def main(runs: int = 11) -> int:
-    python = _runtime_python()
+    python = runtime_python()
     if python is None:
         sys.exit("no python3.13: set PYTHON_RUNTIME (see make doctor)")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Dynalite() as dynalite:

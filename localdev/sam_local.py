@@ -35,7 +35,8 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from localdev.doctor import host_architecture, sam_local_engine_missing
-from localdev.dynamodb import ensure_tables, first_line, free_port_after
+from localdev.dynamodb import ensure_tables
+from localdev.processes import first_line, free_port_after
 from localdev.template import ROOT
 
 BUILT = Path(".aws-sam") / "build"
@@ -264,9 +265,9 @@ def _copy(source: socket.socket, target: socket.socket) -> None:
 
 def docker_version() -> str | None:
     """The Docker engine's version, if one answers (``docker info``, with DOCKER_HOST if set)."""
-    from localdev.doctor import _version
+    from localdev.doctor import version_of
 
-    return _version(["docker", "info", "--format", "{{.ServerVersion}}"])
+    return version_of(["docker", "info", "--format", "{{.ServerVersion}}"])
 
 
 def choose_engine(sam: str, architecture: str, stack: ExitStack) -> Engine:

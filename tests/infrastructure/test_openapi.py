@@ -4,7 +4,8 @@ import json
 import re
 
 from localdev import gateway, openapi
-from localdev.template import ROOT, routes
+from localdev.template import routes
+from tests.root import ROOT
 
 DOCUMENT = json.loads(openapi.OPENAPI_FILE.read_text())
 OPERATIONS = [operation for operations in DOCUMENT["paths"].values() for operation in operations.values()]

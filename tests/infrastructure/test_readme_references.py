@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from localdev.template import ROOT
+from tests.root import ROOT
 
 DOCUMENTS = ("README.md", "SECURITY.md")
 # tests/unit/test_x.py, tests/unit/test_x.py::test_y or tests/unit/test_x.py::TestClass::test_y; a

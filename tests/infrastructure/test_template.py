@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from localdev import template
+from tests.root import ROOT
 
-ROOT = template.ROOT
 TEMPLATE = template.load()
 RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}

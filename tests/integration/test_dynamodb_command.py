@@ -6,8 +6,9 @@ import subprocess
 import sys
 from contextlib import closing
 
-from localdev.dynamodb import client, first_line, free_port
-from localdev.template import ROOT
+from localdev.dynamodb import client
+from localdev.processes import first_line, free_port
+from tests.root import ROOT
 
 
 def test_serves_the_courses_table_on_the_given_address_until_interrupted():

@@ -24,7 +24,7 @@ from pathlib import Path
 from localdev.container_engine import PrivateEngine, cache_dir, engine_files
 from localdev.doctor import host_architecture, sam_local_engine_missing
 from localdev.lambda_image import image_name, import_image, root_filesystem
-from localdev.template import ROOT
+from tests.root import ROOT
 from tests.sam_local.sam_cli import BUILT_TEMPLATE, OUTER_MAKE, readme_commands
 
 log = logging.getLogger("sam_local")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from localdev.template import ROOT, declared_variables
+from localdev.template import declared_variables
+from tests.root import ROOT
 
 ENV_VARS_FILE = ROOT / "localdev" / "sam-local-env.json"
 SAM_ENV_VARS = json.loads(ENV_VARS_FILE.read_text())["Parameters"]

@@ -21,7 +21,7 @@ from course_service.edge.paths import course_path
 from course_service.edge.responses import created_answer
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from localdev.template import ROOT
+from tests.root import ROOT
 from tests.unit.support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, TRANSIENT_ERRORS, client_error
 
 KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"

@@ -1,10 +1,10 @@
-"""localdev.backfill: courses written before GET /courses existed (without ``catalogue``) get it once,
+"""ops.backfill: courses written before GET /courses existed (without ``catalogue``) get it once,
 and are then listed; nothing else about them changes."""
 
 import os
 
 from course_service.edge.paths import course_path
-from localdev.backfill import backfill
+from ops.backfill import backfill
 
 TABLE = os.environ["TABLE_NAME"]
 STAMP = "2024-05-01T12:00:00.000000+0000"

@@ -3,7 +3,7 @@
 Put between the service and a local DynamoDB (dynalite), it forwards every request at once, so the
 request is applied, and delays chosen replies: held past botocore's read timeout, a reply is lost
 and botocore retries a request DynamoDB already applied. Used by tests/integration/test_late_replies.py
-and by ``make load FAULTS=...`` (localdev/load.py).
+and by ``make load FAULTS=...`` (testing/load.py).
 """
 
 import random
@@ -11,7 +11,7 @@ import socket
 import threading
 from contextlib import suppress
 
-from localdev.dynamodb import HOST
+from localdev.processes import HOST
 
 CHUNK = 65536
 

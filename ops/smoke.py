@@ -1,4 +1,4 @@
-"""``python -m localdev.smoke <API URL>`` (`make smoke API=<url>`): does a running API keep its contract?
+"""``python -m ops.smoke <API URL>`` (`make smoke API=<url>`): does a running API keep its contract?
 
 A short check, run after each deploy (.github/workflows/deploy.yml, with the stack's ``ApiUrl``) and
 by ``make test`` against the local server: health, create, read, conditional update, and the 4xx
@@ -188,7 +188,7 @@ def run(base_url: str, say: Callable[[str], None] = print) -> int:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or not argv[0].startswith(("http://", "https://")):
-        print("usage: python -m localdev.smoke <API base URL, e.g. the stack's ApiUrl>", file=sys.stderr)
+        print("usage: python -m ops.smoke <API base URL, e.g. the stack's ApiUrl>", file=sys.stderr)
         return 2
     return run(argv[0])
 

@@ -1,4 +1,4 @@
-"""``python -m localdev.backfill --table <name>``: puts the courses created before GET /courses existed
+"""``python -m ops.backfill --table <name>``: puts the courses created before GET /courses existed
 into the list of all courses.
 
 That list is the index ``courses-by-name``, whose partition key is the ``catalogue`` attribute: the
@@ -49,7 +49,7 @@ def backfill(dynamodb, table_name: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localdev.backfill", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ops.backfill", description=__doc__.splitlines()[0])
     parser.add_argument("--table", required=True, help="the courses table (the stack's TableName output)")
     parser.add_argument("--endpoint", default=None, help="a local DynamoDB endpoint; default: AWS")
     args = parser.parse_args(argv)

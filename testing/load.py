@@ -1,4 +1,4 @@
-"""``python -m localdev.load``: a bounded load test of the local server (what `make load` runs).
+"""``python -m testing.load``: a bounded load test of the local server (what `make load` runs).
 
 Many concurrent clients (threads, one keep-alive connection each) mix creates, reads, ``If-Match``
 updates, list pages, deletes and the churn of two shared names for a fixed duration, then stop by
@@ -33,7 +33,7 @@ and failing, after ``INDEX_LAG_LIMIT`` seconds). It reports how many were listed
 longest wait.
 
 With ``--late-replies SHARE`` (`make load FAULTS=0.05`) a proxy between the server and dynalite
-(localdev/fault_proxy.py) holds that share of DynamoDB's replies past the service's read timeout,
+(testing/fault_proxy.py) holds that share of DynamoDB's replies past the service's read timeout,
 after DynamoDB applied the request, while other clients write the same names. Then a write may also answer 503
 ("outcome unknown", with Retry-After), and the checks become: every 200 PUT still answered the
 version after its If-Match (no write applied twice), and each course's final version is 1 + its
@@ -63,7 +63,7 @@ from http.client import HTTPConnection, HTTPException
 from typing import Any
 from urllib.parse import urlencode
 
-from localdev.dynamodb import HOST  # the only target: this is a local tool
+from localdev.processes import HOST  # the only target: this is a local tool
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
@@ -861,8 +861,8 @@ FAULT_HOLD = 1.0
 def run_local_load(args: argparse.Namespace) -> Report:
     """Starts dynalite (in memory), a fault proxy if asked, and the local server; runs the load."""
     from localdev.dynamodb import Dynalite
-    from localdev.fault_proxy import FaultProxy
     from localdev.server_process import LocalServer
+    from testing.fault_proxy import FaultProxy
 
     with Dynalite() as dynalite, FaultProxy(dynalite.port, seed=args.seed or 0) as proxy:
         env = {"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-load"}
@@ -890,7 +890,7 @@ def run_local_load(args: argparse.Namespace) -> Report:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localdev.load", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m testing.load", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--max-requests", type=int, default=None, help="per client, on top of the duration")

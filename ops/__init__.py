@@ -1,0 +1,1 @@
+"""Operations on a deployed stack: the post-deploy smoke check and the data backfill."""
