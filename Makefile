@@ -36,7 +36,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: check-python run test test-sam-local sam-build sam-invoke sam-api lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: architecture check-python run test test-sam-local sam-build sam-invoke sam-api lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 # `make run PORT=3001 HOST=0.0.0.0 DATA_DIR=.data/another`. Set with `=`, not `?=`: only the command
 # line changes them, never a PORT or HOST that happens to be in the environment.
@@ -57,7 +57,7 @@ COVERAGE := --cov --cov-report=term-missing:skip-covered
 lint: install ## ruff (lint, format check), mypy (--strict on the layer and the functions), the layer's import contracts; pyproject.toml has the rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/course_common/course_service functions localdev ops testing bench tests tools/finish_build.py
+	$(VENV)/bin/mypy layers/course_common/course_service functions localdev ops testing bench tests tools/finish_build.py tools/architecture.py
 	PYTHONPATH=layers/course_common $(VENV)/bin/lint-imports --no-cache
 
 hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
@@ -138,6 +138,9 @@ doctor: ## What this machine has and lacks, and whether each environment matches
 
 openapi: install ## Regenerate openapi.json from the handlers (a test fails when it is stale)
 	$(PY) -m localdev.openapi
+
+architecture: install ## Redraw docs/ARCHITECTURE.md from the code's imports (a test fails when it is stale)
+	$(PY) tools/architecture.py
 
 # pyproject.toml declares the dependencies; uv resolves them into the locks once for every Python the
 # project supports (--universal: markers, not one interpreter's answer), with every file's sha256 for
