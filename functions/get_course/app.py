@@ -1,5 +1,4 @@
-"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when
-If-Match does not."""
+"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when If-Match does not."""
 
 from http import HTTPStatus
 from typing import Annotated

@@ -1,6 +1,8 @@
-"""How openapi.json describes GET /health. Read by the OpenAPI generator only (localdev/openapi.py):
-the function answers through app.py, without a resolver, to start faster. The fuzz tests check the
-real answers against this description."""
+"""How openapi.json describes GET /health.
+
+Read by the OpenAPI generator only (localdev/openapi.py): the function answers through app.py,
+without a resolver, to start faster. The fuzz tests check the real answers against this description.
+"""
 
 from http import HTTPStatus
 

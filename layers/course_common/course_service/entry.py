@@ -1,9 +1,12 @@
-"""The Lambda entry point of every function: the request's deadline, request-id correlated logs,
-traces, every outcome counted once, a bare 500 for anything that escapes, the headers of every
-response; and SnapStart's runtime hooks, registered at import as Lambda requires.
+"""The Lambda entry point of every function.
 
-It imports neither Powertools' event handler nor Pydantic, so a function that needs no routing
-(health) starts without them; :func:`lambda_entry_for` loads the resolver for those that route.
+The request's deadline, request-id correlated logs, traces, every outcome counted once, a bare 500
+for anything that escapes, the headers of every response; and SnapStart's runtime hooks, registered
+at import as Lambda requires.
+
+It imports neither Powertools' event handler nor Pydantic, so that a function that needs no
+routing (health) starts without them; :func:`lambda_entry_for` loads the resolver for those that
+route.
 """
 
 from contextvars import ContextVar

@@ -1,5 +1,6 @@
-"""The time one request has: a deadline taken from the Lambda context, so that every request ends,
-answered, before the function's timeout, however slow DynamoDB is.
+"""The time one request has, taken from the Lambda context.
+
+Every request ends, answered, before the function's timeout, however slow DynamoDB is.
 
 Every entry point starts it (course_service.entry); the retry policy starts no DynamoDB attempt
 that could end after it (course_service.store.retry_policy). Standard library only: functions that never
@@ -25,8 +26,10 @@ _deadline: ContextVar[float] = ContextVar("deadline", default=math.inf)
 
 def start(context: Any) -> None:
     """Starts a request: its deadline is the Lambda context's remaining time less ANSWER_SECONDS.
+
     A context that cannot tell its remaining time gives no deadline (the policy's attempt count
-    still bounds each call)."""
+    still bounds each call).
+    """
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(remaining):
         _deadline.set(math.inf)
@@ -41,8 +44,11 @@ def seconds_left() -> float:
 
 @contextmanager
 def reserving(seconds: float) -> Iterator[None]:
-    """Within the block the deadline is ``seconds`` earlier: time kept for what must run after the
-    block (a keyed create completes or removes its Idempotency-Key record after the course's write)."""
+    """Within the block the deadline is ``seconds`` earlier.
+
+    The time kept is for what must run after the block: a keyed create completes or removes its
+    Idempotency-Key record after the course's write.
+    """
     token = _deadline.set(_deadline.get() - seconds)
     try:
         yield

@@ -1,6 +1,8 @@
-"""What a client asks of the stored course for its request to proceed (RFC 9110 section 13), as
-values every layer shares: the edge reads them from headers, the core checks them, the store puts
-them in a write's condition."""
+"""What a client asks of the stored course for its request to proceed (RFC 9110 section 13).
+
+Values every layer shares: the edge reads them from headers, the core checks them, the store puts
+them in a write's condition.
+"""
 
 from datetime import datetime
 from typing import NamedTuple

@@ -80,8 +80,11 @@ def create(new: CourseCreate, write_token: str | None = None) -> Course:
 
 
 def get(name: str, preconditions: Preconditions = UNCONDITIONAL) -> Course:
-    """The course (one strongly consistent read); CourseNotFound if there is none, CourseChanged if
-    ``preconditions`` (If-Match on a read) do not hold for it."""
+    """The course, read strongly consistent.
+
+    CourseNotFound if there is none, CourseChanged if ``preconditions`` (If-Match on a read) do not
+    hold for it.
+    """
     stored = _read(name)
     if stored is None:
         raise CourseNotFound()
@@ -103,17 +106,23 @@ def change_level(name: str, change: CourseUpdate, preconditions: Preconditions =
 
 
 def delete(name: str, preconditions: Preconditions = UNCONDITIONAL) -> None:
-    """Deletes a course; CourseNotFound if there is none, CourseChanged if ``preconditions``
-    (If-Match, If-None-Match) do not hold for it."""
+    """Deletes a course.
+
+    CourseNotFound if there is none, CourseChanged if ``preconditions`` (If-Match, If-None-Match) do
+    not hold for it.
+    """
     preconditions = _checked_by_read(name, preconditions)
     write_decisions.stamped(lambda at: Removal(name, at, preconditions), preconditions)
 
 
 def _checked_by_read(name: str, preconditions: Preconditions) -> Preconditions:
-    """If-None-Match ``*`` can never hold for a course that exists (PUT and DELETE never create), and
-    a long If-None-Match list does not belong in a condition: both are checked against one read first.
-    Once read, no listed ETag can match a later version (the client cannot know one), so the list
-    is then dropped from the write's condition."""
+    """Preconditions no write condition should carry, checked against one read first.
+
+    If-None-Match ``*`` can never hold for a course that exists (PUT and DELETE never create), and a
+    long If-None-Match list does not belong in a condition. Once read, no listed ETag can match a
+    later version (the client cannot know one), so the list is then dropped from the write's
+    condition.
+    """
     if not preconditions.excludes_any and len(preconditions.excluded) <= MAX_EXCLUDED_IN_CONDITION:
         return preconditions
     stored = _read(name)

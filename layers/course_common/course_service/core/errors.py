@@ -53,8 +53,11 @@ class StoreUnavailable(CourseError):
 
 
 class WriteOutcomeUnknown(StoreUnavailable):
-    """A write was sent, but whether DynamoDB applied it cannot be known (its replies were lost, or
-    another write overtook it before the service could look). Retrying may apply it."""
+    """A write was sent, but whether DynamoDB applied it cannot be known.
+
+    Its replies were lost, or another write overtook it before the service could look. Retrying may
+    apply it.
+    """
 
     message = "The write may or may not have been applied; read the course to find out"
 

@@ -1,5 +1,7 @@
-"""Creates with an ``Idempotency-Key``: Powertools' idempotency utility, its records in their own
-table (course_service.store.idempotency_records).
+"""Creates with an ``Idempotency-Key``, once per key.
+
+Powertools' idempotency utility, its records in their own table
+(course_service.store.idempotency_records).
 
 A keyed create runs once per key: its answer (status, headers and body, as the edge built it) is
 stored for 24 hours (settings.IDEMPOTENCY_WINDOW_SECONDS) and a retry with the same key and body gets
@@ -102,17 +104,23 @@ def _create_once(request: dict[str, Any], new: CourseCreate, attempt: _Attempt) 
 
 
 def _write_token(request: dict[str, Any]) -> str:
-    """The same for every attempt of one request (key and body): an attempt recognises the course
-    an earlier one created, whose answer was lost. Distinct from the random tokens (32 hex digits)."""
+    """The write token of every attempt of one request (key and body).
+
+    An attempt recognises the course an earlier one created, whose answer was lost. Distinct from
+    the random tokens (32 hex digits).
+    """
     return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
 
 def create(
     new: CourseCreate, key: str, lambda_context: Any, answer: Callable[[courses.Course], Answer]
 ) -> tuple[Answer, bool]:
-    """Creates ``new`` once for ``key`` (see the module docstring): the answer ``answer`` built for
-    the created course, and whether it is a replay of an earlier request's. ``lambda_context`` gives
-    the time left, after which a record still in progress (its Lambda died) no longer blocks the key."""
+    """Creates ``new`` once for ``key`` (see the module docstring).
+
+    Returns the answer ``answer`` built for the created course, and whether it is a replay of an
+    earlier request's. ``lambda_context`` gives the time left, after which a record still in
+    progress (its Lambda died) no longer blocks the key.
+    """
     _CONFIG.register_lambda_context(lambda_context)
     attempt = _Attempt(answer)
     try:

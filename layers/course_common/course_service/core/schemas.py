@@ -86,9 +86,11 @@ CourseName = Annotated[
 
 
 def _ascii_digits_only(value: Any) -> Any:
-    """A query value is text, and Pydantic reads text as an integer laxly: " 5 ", "+5", "1_0" and
-    "5.0" would all pass. An integer is its ASCII digits and nothing else; the type's own checks
-    (range, size) then run as usual."""
+    """An integer in a query is its ASCII digits and nothing else.
+
+    Pydantic reads text as an integer laxly: " 5 ", "+5", "1_0" and "5.0" would all pass. The type's
+    own checks (range, size) then run as usual.
+    """
     if isinstance(value, str) and not (value.isascii() and value.isdigit()):
         raise PydanticCustomError("int_parsing", "Input should be a valid integer of ASCII digits")
     return value
@@ -123,8 +125,10 @@ class CourseUpdate(BaseModel):
 
 
 def _utc_to_the_microsecond(moment: datetime) -> str:
-    """ISO 8601 in UTC with all six fractional digits: Pydantic drops them on a whole second, and
-    every timestamp should have one form and length."""
+    """ISO 8601 in UTC with all six fractional digits.
+
+    Pydantic drops them on a whole second, and every timestamp should have one form and length.
+    """
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -83,8 +83,11 @@ def created(write: Write) -> CourseItem:
 
 
 def stamped(write: Callable[[datetime], Write], preconditions: Preconditions) -> CourseItem | None:
-    """Sends ``write`` stamped now and decides; stamps it again, later than what is stored, when
-    only the clock refused it (another instance's clock ahead of this one's)."""
+    """Sends ``write`` stamped now and decides what became of it.
+
+    Stamps it again, later than what is stored, when only the clock refused it (another instance's
+    clock ahead of this one's).
+    """
     at = now()
     for _ in range(STAMPS):
         decision = decide(applied(write(at)), preconditions)

@@ -1,5 +1,8 @@
-"""Conditional requests (RFC 9110 section 13): the ETag a course is served with, the revision an
-``If-Match`` asks a write to apply to, and whether an ``If-None-Match`` names the client's copy."""
+"""Conditional requests (RFC 9110 section 13): ETags, If-Match and If-None-Match.
+
+The ETag a course is served with, the revision an ``If-Match`` asks a write to apply to, and whether
+an ``If-None-Match`` names the client's copy.
+"""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -18,8 +21,11 @@ ISSUED_ETAG = re.compile(r'"([1-9a-f][0-9a-f]{0,15})-([1-9][0-9]{0,17})"')
 
 
 def etag(course: Course) -> str:
-    """Strong and opaque to clients; names the incarnation (creation time) and the version, so an
-    ETag kept from a deleted course never matches the course created later under the same name."""
+    """The course's ETag: strong, and opaque to clients.
+
+    It names the incarnation (creation time) and the version, so an ETag kept from a deleted course
+    never matches the course created later under the same name.
+    """
     created = (course.created_at - EPOCH) // MICROSECOND
     return f'"{created:x}-{course.version}"'
 
@@ -70,8 +76,9 @@ def is_current(if_none_match: str | None, course: Course) -> bool:
 
 
 def preconditions(if_match: str | None, if_none_match: str | None = None) -> Preconditions:
-    """What ``If-Match`` and ``If-None-Match`` ask of the stored course for a request to proceed
-    (RFC 9110 13.1.1, 13.1.2): both must hold.
+    """What ``If-Match`` and ``If-None-Match`` ask of the stored course (RFC 9110 13.1.1, 13.1.2).
+
+    Both must hold for the request to proceed.
 
     ``If-None-Match`` is compared weakly, as for GET: ``*`` holds only if there is no course; a list
     holds unless it names the course's current ETag. Tags this service cannot have issued (and a

@@ -1,7 +1,10 @@
-"""OpenAPI documentation of the routes' answers: the ``responses`` each route declares, from one
-description per status, with the headers a client reads on them. What the documents say is checked
-against what the functions answer (tests/infrastructure/test_openapi.py, the unit tests' ``api``
-fixture, the fuzzing of the local server and a generated client against openapi.json)."""
+"""OpenAPI documentation of the routes' answers.
+
+The ``responses`` each route declares, from one description per status, with the headers a client
+reads on them. What the documents say is checked against what the functions answer
+(tests/infrastructure/test_openapi.py, the unit tests' ``api`` fixture, the fuzzing of the local
+server and a generated client against openapi.json).
+"""
 
 from http import HTTPStatus
 from typing import cast
@@ -25,12 +28,15 @@ Responses = dict[int, OpenAPIResponse]
 
 
 def _header(description: str, schema: dict[str, object], required: bool = True) -> OpenAPIResponseHeader:
-    """An OpenAPI Header Object. Powertools' TypedDict for it lacks ``required``, which the Header
-    Object has and Powertools' own model of it (``openapi.models.Header``) writes into the document."""
+    """An OpenAPI Header Object.
+
+    Powertools' TypedDict for it lacks ``required``, which the Header Object has and Powertools' own
+    model of it (``openapi.models.Header``) writes into the document.
+    """
     return cast(OpenAPIResponseHeader, {"description": description, "required": required, "schema": schema})
 
 
-# The headers a client reads (course_service.edge.responses sends them; entry.RETRY_AFTER).
+# The headers a client reads (course_service.edge.responses sends them; edge.proxy.RETRY_AFTER).
 ETAG = _header(
     "The course's current ETag: a strong entity tag, opaque, new after every write. Send it in If-Match "
     "to write only that version, in If-None-Match to read only when it changed",
@@ -70,8 +76,11 @@ ERROR_DESCRIPTIONS = {
 
 
 def documented_errors(*statuses: HTTPStatus) -> Responses:
-    """OpenAPI ``responses`` for a route's errors; every route can also answer 500 and 503. What the
-    edge answers itself (413 included, over 16 KiB too) ``make openapi`` adds to every route."""
+    """OpenAPI ``responses`` for a route's errors; every route can also answer 500 and 503.
+
+    What the edge answers itself (413 included, over 16 KiB too) ``make openapi`` adds to every
+    route.
+    """
     entries: Responses = {}
     for status in (*statuses, HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.SERVICE_UNAVAILABLE):
         model = ValidationErrorResponse if status == HTTPStatus.UNPROCESSABLE_ENTITY else ErrorResponse
@@ -86,8 +95,10 @@ def documented_errors(*statuses: HTTPStatus) -> Responses:
 
 
 def course_success(status: HTTPStatus, description: str, *, created: bool = False) -> Responses:
-    """OpenAPI ``responses`` entry for a route's success: the course, its ETag, and where it was
-    ``created`` (Location)."""
+    """OpenAPI ``responses`` entry for a route's success.
+
+    The course, its ETag, and where it was ``created`` (Location).
+    """
     content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
         content_types.APPLICATION_JSON: {"model": CourseResponse}
     }
@@ -96,7 +107,9 @@ def course_success(status: HTTPStatus, description: str, *, created: bool = Fals
 
 
 def not_modified(description: str) -> Responses:
-    """OpenAPI ``responses`` entry for a 304: the ETag header, no body (empty ``content``: without it
-    Powertools would document the route's return type there)."""
+    """OpenAPI ``responses`` entry for a 304: the ETag header, no body.
+
+    ``content`` is empty: without it Powertools would document the route's return type there.
+    """
     response: OpenAPIResponse = {"description": description, "headers": {"ETag": ETAG}, "content": {}}
     return {int(HTTPStatus.NOT_MODIFIED): response}

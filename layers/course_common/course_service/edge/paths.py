@@ -11,8 +11,9 @@ from course_service.core.schemas import canonical_name, is_course_name
 
 
 def course_name_from_path(segment: str) -> str:
-    """The course name a percent-encoded path segment stands for; CourseNotFound if no course can
-    have it (the inverse of :func:`course_path`).
+    """The course name a percent-encoded path segment stands for.
+
+    CourseNotFound if no course can have it. The inverse of :func:`course_path`.
 
     API Gateway REST passes ``path`` as the client encoded it; this is the one place it is decoded.
     The name is read as a body's is (its NFD spelling finds the course), except that it is not

@@ -38,8 +38,11 @@ def internal_error() -> dict[str, Any]:
 
 
 def response_headers() -> dict[str, str]:
-    """The headers every response carries: security headers, and CORS when an origin is configured
-    (API Gateway answers the preflight; a proxy integration's real answers need these from us)."""
+    """The headers every response carries: security headers, and CORS if configured.
+
+    API Gateway answers the preflight; a proxy integration's real answers need the CORS headers from
+    us.
+    """
     if not settings.current.cors_allow_origin:
         return SECURITY_HEADERS
     return {
@@ -50,8 +53,11 @@ def response_headers() -> dict[str, str]:
 
 
 def add_response_headers(response: dict[str, Any]) -> None:
-    """Adds the headers of every response that ``response`` does not set itself (names compare
-    case-insensitively), in the form it uses: ``multiValueHeaders`` (the resolver's) or ``headers``."""
+    """Adds the headers of every response that ``response`` does not set itself.
+
+    Names compare case-insensitively; each goes in the form the response uses: ``multiValueHeaders``
+    (the resolver's) or ``headers``.
+    """
     own = {name.lower() for key in ("headers", "multiValueHeaders") for name in response.get(key) or {}}
     key = "multiValueHeaders" if response.get("multiValueHeaders") is not None else "headers"
     target = response.get(key) or {}

@@ -1,5 +1,7 @@
-"""What a request's headers and body must be before anything reads them: pure functions of the
-API Gateway REST event, so that they can run wherever the resolver lets a check run.
+"""What a request's headers and body must be before anything reads them.
+
+Pure functions of the API Gateway REST event, so that they can run wherever the resolver lets a
+check run.
 
 - Header lines: API Gateway REST passes every line of a header in ``multiValueHeaders`` and only
   the last in ``headers``; a header's value is its lines joined by commas, as RFC 9110 (section
@@ -73,8 +75,11 @@ def _joined(name: str, values: list[str]) -> str:
 
 
 def _lines_by_name(event: Mapping[str, Any]) -> dict[str, tuple[str, list[str]]]:
-    """{lower-case name: (first spelling, values)}: ``multiValueHeaders`` where it has the name (it
-    holds every line), else ``headers`` (an event built by hand may have only that)."""
+    """Every header's lines, by lower-case name: {name: (first spelling, values)}.
+
+    From ``multiValueHeaders`` where it has the name (it holds every line), else ``headers`` (an
+    event built by hand may have only that).
+    """
     lines: dict[str, tuple[str, list[str]]] = {}
     for name, values in (event.get("multiValueHeaders") or {}).items():
         lines.setdefault(name.lower(), (name, []))[1].extend(values or [])
@@ -85,9 +90,10 @@ def _lines_by_name(event: Mapping[str, Any]) -> dict[str, tuple[str, list[str]]]
 
 
 def is_json_media_type(content_type: str | None) -> bool:
-    """True for ``application/json`` (any case, with ``charset=utf-8`` or none; other parameters have
-    no meaning for JSON and are ignored) and for no Content-Type at all, which is read as JSON.
-    False for anything else, including a value that is not one media type in HTTP's syntax.
+    """True for ``application/json``, charset UTF-8 if any, and for no Content-Type at all.
+
+    Any case; other parameters have no meaning for JSON and are ignored; no Content-Type is read as
+    JSON. False for anything else, including a value that is not one media type in HTTP's syntax.
 
     ``+json`` types (``application/merge-patch+json``, ``application/problem+json``...) are JSON
     text with semantics of their own, which this API does not implement: not accepted.
@@ -126,8 +132,9 @@ def body_text(raw: bytes) -> str:
 
 
 def parse_json(text: str) -> Any:
-    """``json.loads`` for request bodies: refuses what is not I-JSON or nests deeper than
-    ``_MAX_DEPTH``, always as a JSONDecodeError.
+    """``json.loads`` for request bodies: I-JSON only, nesting bounded.
+
+    Refuses what is not I-JSON or nests deeper than ``_MAX_DEPTH``, always as a JSONDecodeError.
 
     The resolver's ``json_body_deserializer``: Powertools turns a JSONDecodeError into a 422
     ``json_invalid``, and lets anything else escape as a 500.
@@ -195,8 +202,11 @@ def _holds_text_that_is_not_i_json(value: Any) -> bool:
 
 
 def _nests_deeper_than(text: str, limit: int) -> bool:
-    """Whether brackets outside strings nest deeper than ``limit``, read before parsing so that a
-    malformed body gets one answer too. Costs two counts unless the body has that many brackets."""
+    """Whether brackets outside strings nest deeper than ``limit``.
+
+    Read before parsing, so that a malformed body gets one answer too. Costs two counts unless the
+    body has that many brackets.
+    """
     if text.count("[") + text.count("{") <= limit:
         return False
     depth = 0

@@ -56,10 +56,13 @@ def request_refusal(event: Mapping[str, Any], headers: Mapping[str, str]) -> dic
 
 
 def _is_json_array(text: str) -> bool:
-    """True for a body that is a JSON array: Powertools validates the first item of a list given for
-    a non-list parameter (meant for repeated query strings, applied to JSON bodies too), so [{...}]
-    would be accepted. Only a body starting with "[" is parsed here; JSON that is malformed or not
-    I-JSON (request_checks.parse_json) Powertools reports itself, as 422 ``json_invalid``."""
+    """True for a body that is a JSON array.
+
+    Powertools validates the first item of a list given for a non-list parameter (meant for repeated
+    query strings, applied to JSON bodies too), so [{...}] would be accepted. Only a body starting
+    with "[" is parsed here; JSON that is malformed or not I-JSON (request_checks.parse_json)
+    Powertools reports itself, as 422 ``json_invalid``.
+    """
     if not text.lstrip(" \t\r\n").startswith("["):
         return False
     try:
@@ -69,8 +72,9 @@ def _is_json_array(text: str) -> bool:
 
 
 def for_powertools(event: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
-    """A copy of an accepted event with its merged ``headers``, as Powertools reads them right (the
-    caller's event is not changed).
+    """A copy of an accepted event with its merged ``headers``, as Powertools reads them right.
+
+    The caller's event is not changed.
 
     Each header once, its lines joined (Powertools validates a header given on two lines as a list:
     a 422 for ``If-Match``); Content-Type as Powertools compares it, case-sensitively by prefix.
@@ -120,8 +124,11 @@ def create_app() -> APIGatewayRestResolver:
 
 
 def handler_for(app: APIGatewayRestResolver) -> ProxyHandler:
-    """The proxy handler of ``app``: the event's headers merged once, requests that must not reach
-    a route answered here, before routing; the others resolved."""
+    """The proxy handler of ``app``.
+
+    The event's headers are merged once; requests that must not reach a route are answered here,
+    before routing; the others are resolved.
+    """
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         headers = request_checks.merged_headers(event)

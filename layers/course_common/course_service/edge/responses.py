@@ -1,5 +1,8 @@
-"""The service's HTTP answers, each built once: JSON bodies, errors (``{"message"}``, 422's
-``detail``), and a course as every response shows it, with its ETag."""
+"""The service's HTTP answers, each built once.
+
+JSON bodies, errors (``{"message"}``, 422's ``detail``), and a course as every response shows it,
+with its ETag.
+"""
 
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -34,8 +37,7 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
 
 
 def validation_error_body(errors: Sequence[Any]) -> dict[str, Any]:
-    """A 422's body, naming only where and what kind: Pydantic's messages and inputs name libraries
-    and echo bodies."""
+    """A 422's body, naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
     return {
         "message": "Request is invalid",
         "detail": [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors],
@@ -47,8 +49,11 @@ def validation_error_response(errors: Sequence[Any]) -> Response[dict[str, Any]]
 
 
 def course_location(course: Course) -> str:
-    """A reference relative to the request's URL (``POST .../courses``): deployed, the API lives under
-    its stage (``/v1/courses``) or a custom domain's base path, which an absolute path would lose."""
+    """A reference to the new course, relative to the request's URL (``POST .../courses``).
+
+    Deployed, the API lives under its stage (``/v1/courses``) or a custom domain's base path, which
+    an absolute path would lose.
+    """
     return course_path(course.name).removeprefix("/")
 
 
@@ -67,8 +72,10 @@ def course_response(
 
 
 def created_answer(course: Course) -> dict[str, Any]:
-    """A create's answer as JSON values (status, headers, body): what an Idempotency-Key record
-    keeps to replay (course_service.core.idempotency)."""
+    """A create's answer as JSON values: status, headers, body.
+
+    What an Idempotency-Key record keeps to replay (course_service.core.idempotency).
+    """
     headers = {"ETag": etag(course), "Location": course_location(course)}
     return {"status": int(HTTPStatus.CREATED), "headers": headers, "body": course_body(course)}
 

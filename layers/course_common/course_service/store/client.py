@@ -1,6 +1,8 @@
-"""The botocore client every call on the courses table goes through, with the service's retry
-policy on it. The one place that reaches into PynamoDB's connection: PynamoDB has no public way to
-hand over its client, and the policy must be on it (course_service.store.retry_policy)."""
+"""The botocore client every call on the courses table goes through, with the service's retry policy on it.
+
+The one place that reaches into PynamoDB's connection: PynamoDB has no public way to hand over its
+client, and the policy must be on it (course_service.store.retry_policy).
+"""
 
 from typing import Any
 
@@ -14,6 +16,8 @@ def dynamodb_client() -> Any:
 
 
 def connected() -> None:
-    """Puts the retry policy on the client (once per client; PynamoDB makes a new one when its
-    credentials went missing, so this runs before each use)."""
+    """Puts the retry policy on the client, once per client.
+
+    PynamoDB makes a new client when its credentials went missing, so this runs before each use.
+    """
     retry_policy.install(dynamodb_client())

@@ -1,6 +1,7 @@
-"""The course's writes, each one conditional DynamoDB call, and what became of it: :func:`apply`
-answers Applied, Refused (with what is stored) or Unknown; the core decides the client's answer
-from that (course_service.core.write_decisions).
+"""The course's writes, each one conditional DynamoDB call, and what became of it.
+
+:func:`apply` answers Applied, Refused (with what is stored) or Unknown; the core decides the
+client's answer from that (course_service.core.write_decisions).
 
 When a write's reply is lost (read timeout, cut connection, 5xx: botocore does not resend writes,
 course_service.store.retry_policy), one consistent GetItem tells what happened:
@@ -47,16 +48,21 @@ class Applied:
 
 @dataclass(frozen=True)
 class Refused:
-    """The write was not applied and will not be: ``stored`` is the course as read after the refusal
-    (None: there is none). A create's plain refusal is not read: the name is taken, that is all."""
+    """The write was not applied and will not be.
+
+    ``stored`` is the course as read after the refusal (None: there is none). A create's plain
+    refusal is not read: the name is taken, that is all.
+    """
 
     stored: CourseItem | None
 
 
 @dataclass(frozen=True)
 class Unknown:
-    """The write may or may not have been applied, and nothing stored can tell. ``cause``: the
-    failure that left it open (a lost reply), for the log's error code."""
+    """The write may or may not have been applied, and nothing stored can tell.
+
+    ``cause``: the failure that left it open (a lost reply), for the log's error code.
+    """
 
     cause: BaseException | None = None
 
@@ -73,8 +79,11 @@ class _SendAgain:
 
 @dataclass(frozen=True)
 class Creation:
-    """A new course, stamped ``at``. ``write_token``: the same for every attempt of one request (a
-    create with an Idempotency-Key), or None for a new random one."""
+    """A new course, stamped ``at``.
+
+    ``write_token``: the same for every attempt of one request (a create with an Idempotency-Key),
+    or None for a new random one.
+    """
 
     name: str
     level: str
@@ -109,8 +118,10 @@ def new_write_token() -> str:
 
 
 def apply(write: Write) -> Outcome:
-    """Sends ``write`` and finds out what became of it (see the module docstring). Raises
-    Unavailable when nothing was applied and the write could not be sent (retry later)."""
+    """Sends ``write`` and finds out what became of it (see the module docstring).
+
+    Raises Unavailable when nothing was applied and the write could not be sent (retry later).
+    """
     connected()
     kind = _kind_of(write)
     pin: datetime | None = None
@@ -148,8 +159,10 @@ def _kind_of(write: Write) -> "_Create | _Modify":
 def _told_by(
     kind: "_Create | _Modify", stored: CourseItem | None, lost_reply: Exception | None
 ) -> "Outcome | _SendAgain":
-    """What became of a write that was refused (``lost_reply`` None) or whose reply was lost, told
-    from what is stored: the one place either is decided."""
+    """What became of a write that was refused or whose reply was lost, told from what is stored.
+
+    The one place either is decided; ``lost_reply`` is None for a refusal.
+    """
     made = kind.made(stored)
     if made is not None:
         return Applied(made)
@@ -160,8 +173,11 @@ def _told_by(
 
 
 def _unless_sent_before(lost_reply: PynamoDBException | None, failure: Exception) -> Unknown:
-    """After a failure that applied nothing: Unknown if an earlier send's reply was lost (it may have
-    been applied), else Unavailable (nothing was: retry later)."""
+    """After a failure that applied nothing: Unknown, or Unavailable.
+
+    Unknown if an earlier send's reply was lost (it may have been applied), else Unavailable
+    (nothing was: retry later).
+    """
     if lost_reply is not None:
         return Unknown(lost_reply)
     if isinstance(failure, Unavailable):
@@ -209,8 +225,10 @@ class _Create:
 
 
 class _Modify:
-    """A change or a removal: one conditional call, no read first. The course exists, its
-    ``updated_at`` is older than the stamp, and the preconditions hold."""
+    """A change or a removal: one conditional call, no read first.
+
+    The course exists, its ``updated_at`` is older than the stamp, and the preconditions hold.
+    """
 
     read_refusals = True
 
@@ -245,8 +263,10 @@ class _Modify:
 
 
 class _Change(_Modify):
-    """One conditional UpdateItem: the level set, the version incremented, the write's token pushed
-    onto the recent ones."""
+    """One conditional UpdateItem.
+
+    The level set, the version incremented, the write's token pushed onto the recent ones.
+    """
 
     def __init__(self, change: Change) -> None:
         super().__init__(change)
@@ -305,9 +325,12 @@ def _version_made_by_another(stored: CourseItem, version: int) -> bool:
 
 
 def _guarded(at: datetime, preconditions: Preconditions, pin: datetime | None) -> Condition:
-    """The condition of a change or removal stamped ``at``: the course exists and was last written
-    before ``at``, the client's preconditions hold, and it is the incarnation ``pin`` if sent again.
-    (``Preconditions.excludes_any`` never reaches here: the core answers it from a read.)"""
+    """The condition of a change or removal stamped ``at``.
+
+    The course exists and was last written before ``at``, the client's preconditions hold, and it is
+    the incarnation ``pin`` if sent again. (``Preconditions.excludes_any`` never reaches here: the
+    core answers it from a read.)
+    """
     condition: Condition = CourseItem.name.exists() & (CourseItem.updated_at < at)
     if pin is not None:
         condition &= CourseItem.created_at == pin

@@ -1,5 +1,8 @@
-"""What a failed DynamoDB call means for what it asked, the one rule every store module follows
-(the courses' writes and reads, the Idempotency-Key records, the retry policy)."""
+"""What a failed DynamoDB call means for what it asked.
+
+The one rule every store module follows: the courses' writes and reads, the Idempotency-Key records,
+the retry policy.
+"""
 
 from enum import Enum
 from typing import Any
@@ -33,8 +36,11 @@ class Unavailable(Exception):
 
 
 def classify(error: BaseException | None) -> Failure:
-    """What ``error`` says about the request: as botocore raised it, or wrapped by PynamoDB (which
-    keeps botocore's error as ``cause``) or Powertools (as ``__cause__``)."""
+    """What ``error`` says about the request it failed.
+
+    As botocore raised it, or wrapped by PynamoDB (which keeps botocore's error as ``cause``) or
+    Powertools (as ``__cause__``).
+    """
     while error is not None and not isinstance(error, (ClientError, BotoCoreError)):
         error = error.__cause__ or getattr(error, "cause", None)
     if isinstance(error, ClientError):
@@ -64,9 +70,12 @@ def classify_answer(response: Any) -> Failure:
 
 
 def error_code(error: BaseException | None) -> str:
-    """What DynamoDB, or the connection to it, said, in one word: DynamoDB's error code
-    (``ThrottlingException``, ...) or botocore's error class (``EndpointConnectionError``, ...), the
-    first along the chain of causes. Never their text, which can quote a key (a course name)."""
+    """What DynamoDB, or the connection to it, said, in one word.
+
+    DynamoDB's error code (``ThrottlingException``, ...) or botocore's error class
+    (``EndpointConnectionError``, ...), the first along the chain of causes. Never their text, which
+    can quote a key (a course name).
+    """
     cause = error
     for _ in range(10):  # a chain is a few links long; a cycle must not hang a request
         if cause is None:

@@ -1,5 +1,7 @@
-"""The Idempotency-Key records: Powertools' DynamoDB store on their own table, through a client of
-their own made with boto3's public API, under the store's retry policy and its failure rule.
+"""The Idempotency-Key records: Powertools' DynamoDB store, on their own table.
+
+Through a client of their own, made with boto3's public API, under the store's retry policy and its
+failure rule.
 
 botocore does not resend writes whose reply was lost (course_service.store.retry_policy); what
 became of a record's write is found out here:
@@ -31,8 +33,11 @@ from course_service.store.failures import Failure, classify
 
 
 class RecordStore(DynamoDBPersistenceLayer):
-    """Powertools' DynamoDB store, knowing that a write's reply can be lost. ``_put_record`` and
-    ``_delete_record`` are the methods Powertools documents for custom stores to implement."""
+    """Powertools' DynamoDB store, knowing that a write's reply can be lost.
+
+    ``_put_record`` and ``_delete_record`` are the methods Powertools documents for custom stores to
+    implement.
+    """
 
     # The record this request put, in progress: the only one it may remove.
     _ours: ContextVar[DataRecord | None] = ContextVar("idempotency_record", default=None)
@@ -49,9 +54,12 @@ class RecordStore(DynamoDBPersistenceLayer):
         self._ours.set(data_record)
 
     def _settle_lost_put(self, ours: DataRecord, error: Exception) -> None:
-        """The put's reply was lost: one read tells whether it was applied. Returns if it was (ours,
-        the create goes on); re-raises ``error`` if it was not (503, the key unused); raises
-        IdempotencyItemAlreadyExistsError if another request's record is there (Powertools reads it)."""
+        """The put's reply was lost: one read tells whether it was applied.
+
+        Returns if it was (ours, the create goes on); re-raises ``error`` if it was not (503, the
+        key unused); raises IdempotencyItemAlreadyExistsError if another request's record is there
+        (Powertools reads it).
+        """
         try:
             stored = self._get_record(ours.idempotency_key)
         except IdempotencyItemNotFoundError:
@@ -68,8 +76,10 @@ class RecordStore(DynamoDBPersistenceLayer):
         return (record.status, record.payload_hash, record.expiry_timestamp, record.in_progress_expiry_timestamp)
 
     def _delete_record(self, data_record: DataRecord) -> None:
-        """Removes this request's record after its create failed, so that a retry is a new attempt;
-        always conditional on the record being the one it put, so it can be sent again safely."""
+        """Removes this request's record after its create failed, so that a retry is a new attempt.
+
+        Always conditional on the record being the one it put, so it can be sent again safely.
+        """
         ours = self._ours.get()
         if ours is None or ours.idempotency_key != data_record.idempotency_key:
             super()._delete_record(data_record)  # not this request's record: Powertools' own delete
@@ -103,8 +113,11 @@ class RecordStore(DynamoDBPersistenceLayer):
 
 
 def _client() -> Any:
-    """A DynamoDB client configured as the courses' (settings.py): the same endpoint, region and
-    timeouts, botocore's own retries off, the service's retry policy on."""
+    """A DynamoDB client configured as the courses' (settings.py).
+
+    The same endpoint, region and timeouts, botocore's own retries off, the service's retry policy
+    on.
+    """
     current = settings.current
     config = Config(
         connect_timeout=current.connect_timeout_seconds,

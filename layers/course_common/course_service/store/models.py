@@ -57,8 +57,8 @@ class CourseItem(Model):
     # Incremented by every write. The ETag is built from it and ``created_at``.
     version = VersionAttribute()
     # Tokens, never shown to clients, by which a write whose reply was lost finds out whether it was
-    # applied (course_service.store.repository). ``created_by``: the create's, kept for the course's life,
-    # so a create recognises its course even after others changed it. ``write_token``: the write that
+    # applied (course_service.store.conditional_writes). ``created_by``: the create's, kept for the
+    # course's life, so a create recognises its course even after others changed it. ``write_token``: the write that
     # made this version; ``write_token_1`` .. ``_3``: those that made the three versions before it
     # (NO_TOKEN where unknown), so a change recognises itself after up to three later writes.
     created_by = UnicodeAttribute(null=True)

@@ -18,8 +18,10 @@ def _unavailable(error: PynamoDBException) -> Unavailable:
 
 
 def read(name: str) -> CourseItem | None:
-    """One strongly consistent GetItem (a course is readable as soon as its create returned); None
-    if there is no such course."""
+    """One strongly consistent GetItem; None if there is no such course.
+
+    Strongly consistent: a course is readable as soon as its create returned.
+    """
     connected()
     try:
         return CourseItem.get(name, consistent_read=True)
@@ -48,8 +50,10 @@ class Page:
 
 
 def list_page(level: str | None, after: str | None, limit: int) -> Page:
-    """One Query on an index, in name order: the first ``limit`` courses named after ``after`` (all
-    courses, or those of ``level``). Eventually consistent: indexes cannot be read strongly.
+    """One Query on an index, in name order.
+
+    The first ``limit`` courses named after ``after`` (all courses, or those of ``level``).
+    Eventually consistent: indexes cannot be read strongly.
 
     It asks for one course more than the page: if it comes, another page follows, so the last page
     says so without a second call (DynamoDB's LastEvaluatedKey may come with a page that is exactly

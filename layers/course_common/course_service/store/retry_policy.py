@@ -1,22 +1,26 @@
-"""When a DynamoDB request may be sent again: the service's one retry policy, for every call the
-shared botocore client makes (courses through PynamoDB, Idempotency-Key records through Powertools).
+"""When a DynamoDB request may be sent again: the service's one retry policy.
+
+For every call of the service's botocore clients (courses through PynamoDB, Idempotency-Key records
+through Powertools).
 
 botocore, left to itself, resends a request whose reply was late, cut off or a 5xx. DynamoDB may
 have applied the first one, and the copy, arriving after other clients' writes, can apply again, or
-to the course created since under the same name. So botocore's own retries are off for the shared
-client (``models.Course.Meta.max_retry_attempts = 0``) and this policy decides instead, on the two
-botocore events the boto3 Extensibility guide documents for this (``needs-retry``, ``before-call``):
+to the course created since under the same name. So botocore's own retries are off for both clients
+(``CourseItem.Meta.max_retry_attempts = 0``; the records' client is made with one attempt) and this
+policy decides instead, on the two botocore events the boto3 Extensibility guide documents for this
+(``needs-retry``, ``before-call``):
 
 - a read is sent again after any passing failure (throttling, 5xx, timeout, cut connection);
 - a write only when DynamoDB cannot have applied it: it throttled (refused before any work), or the
   connection was refused or never opened (the request never left);
 - at most ``settings.max_retry_attempts`` times, with jittered exponential backoff;
-- and no attempt starts that could end after the request's deadline (course_service.common.deadline): the
-  first is refused before it is sent (OutOfTime), later ones are not made.
+- and no attempt starts that could end after the request's deadline (course_service.common.deadline):
+  the first is refused before it is sent (OutOfTime), later ones are not made.
 
 A write failure that leaves the outcome open (read timeout, cut connection, 5xx) goes up to the
 caller, which finds out with one consistent read and sends the write again only when its condition
-pins the course it was meant for (course_service.store.repository, course_service.core.idempotency).
+pins the course it was meant for (course_service.store.conditional_writes,
+course_service.store.idempotency_records).
 """
 
 import random
@@ -71,8 +75,10 @@ _installed: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
 def install(client: Any) -> Any:
-    """Puts the policy on a botocore DynamoDB client, once, and returns the client. Called before
-    each use: PynamoDB makes a new client when its credentials went missing."""
+    """Puts the policy on a botocore DynamoDB client, once, and returns the client.
+
+    Called before each use: PynamoDB makes a new client when its credentials went missing.
+    """
     if client not in _installed:
         events = client.meta.events
         events.register_first("needs-retry.dynamodb", needs_retry, unique_id="course-service-retry-policy")

@@ -1,5 +1,7 @@
-"""Lambda SnapStart's runtime hooks (template parameter ``SnapStart``): the DynamoDB client created
-before the snapshot, and what restored instances must not share made each one's own after.
+"""Lambda SnapStart's runtime hooks (template parameter ``SnapStart``).
+
+The DynamoDB client created before the snapshot, and what restored instances must not share made
+each one's own after.
 
 Lambda runs hooks only when it initializes a published version for its snapshot: its runtime then
 sets ``AWS_LAMBDA_INITIALIZATION_TYPE`` to ``snap-start`` and provides ``snapshot_restore_py`` (that
@@ -41,16 +43,21 @@ def register() -> bool:
 
 
 def dynamodb_client() -> Any:
-    """The botocore client every route's DynamoDB calls go through (course_service.store.client),
-    imported only when a hook runs: without SnapStart this module loads nothing else."""
+    """The botocore client the courses' DynamoDB calls go through (course_service.store.client).
+
+    Imported only when a hook runs: without SnapStart this module loads nothing else.
+    """
     from course_service.store.client import dynamodb_client
 
     return dynamodb_client()
 
 
 def before_snapshot() -> None:
-    """Creates the DynamoDB client (its service model, endpoint rules and credentials): part of a
-    cold start's first response that no restored instance pays again (docs/PERFORMANCE.md)."""
+    """Creates the DynamoDB client: its service model, endpoint rules and credentials.
+
+    Part of a cold start's first response that no restored instance pays again
+    (docs/PERFORMANCE.md).
+    """
     dynamodb_client()
 
 
