@@ -104,6 +104,13 @@ def test_no_package_imports_a_private_name_of_another():
     assert crossing == {}
 
 
+def test_metrics_are_recorded_in_one_place():
+    """Only the entry point counts outcomes: no handler, response builder or error handler does."""
+    sources = [*(LAYER / "course_service").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    recording = sorted(str(p.relative_to(ROOT)) for p in sources if "add_metric(" in p.read_text(encoding="utf-8"))
+    assert recording == ["layers/course_common/course_service/entry.py"]
+
+
 def test_docs_architecture_is_what_the_code_draws():
     spec = importlib.util.spec_from_file_location("architecture", ROOT / "tools" / "architecture.py")
     assert spec is not None and spec.loader is not None
