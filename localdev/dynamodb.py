@@ -83,6 +83,20 @@ def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM
         process.wait()
 
 
+def wait_for_exit(process: subprocess.Popen) -> int:
+    """Waits for a child process to end, in steps short enough that Ctrl-C is handled.
+
+    The kernel may hand a process-wide SIGINT or SIGTERM to any thread, and Python runs its handler
+    in the main thread only when that thread runs Python code again: a plain ``wait()`` there, with
+    other threads alive, would wait on through the interrupt.
+    """
+    while True:
+        try:
+            return process.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue
+
+
 class PortInUse(OSError):
     """Something listens on the address and port dynalite was asked to listen on."""
 
@@ -308,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             ensure_tables(dynalite.endpoint, args.table)
             print(f"DynamoDB (dynalite) on {dynalite.endpoint}, table {args.table}; Ctrl-C stops it.", flush=True)
             assert dynalite.process is not None  # started by the with statement
-            return dynalite.process.wait()  # only if dynalite stops by itself
+            return wait_for_exit(dynalite.process)  # only if dynalite stops by itself
     except KeyboardInterrupt:
         return 0
     except PortInUse as taken:

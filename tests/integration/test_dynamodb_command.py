@@ -1,10 +1,15 @@
 """`make dynamodb` (python -m localdev.dynamodb): the local DynamoDB that `sam local` containers reach."""
 
+import ctypes
+import os
+import platform
 import signal
 import socket
 import subprocess
 import sys
 from contextlib import closing
+
+import pytest
 
 from localdev.dynamodb import client, first_line, free_port
 from localdev.template import ROOT
@@ -34,6 +39,32 @@ def test_serves_the_courses_table_on_the_given_address_until_interrupted():
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=15)
 
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+
+
+TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # the tgkill system call's number
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or TGKILL is None, reason="tgkill is Linux's")
+def test_stops_on_an_interrupt_that_the_kernel_hands_to_another_of_its_threads():
+    """A process-wide signal goes to any thread that does not block it; Python runs its handler in
+    the main thread only when that thread next runs Python code, so a main thread blocked in a
+    plain wait() never would (one CI-like run in ten, under load, hung here)."""
+    port = free_port()
+    command = [sys.executable, "-m", "localdev.dynamodb", "--port", str(port), "--table", "courses-thread"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "table courses-thread" in first_line(process)
+        threads = sorted(int(tid) for tid in os.listdir(f"/proc/{process.pid}/task") if int(tid) != process.pid)
+        assert threads, "the server has a thread besides its main one (dynalite's output reader)"
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(TGKILL, process.pid, threads[0], signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, output
     assert "Traceback" not in output
 
