@@ -37,7 +37,12 @@ def test_serves_the_courses_table_on_the_given_address_until_interrupted():
         assert table["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=15)
+        try:
+            output, _ = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:  # it did not stop: nothing may outlive the test
+                process.kill()
+                process.communicate()
 
     assert process.returncode == 0, output
     assert "Traceback" not in output
