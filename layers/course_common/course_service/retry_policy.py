@@ -24,7 +24,16 @@ import weakref
 from enum import Enum
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
 
 from course_service import deadline, settings
 
@@ -54,6 +63,17 @@ class OutOfTime(BotoCoreError):  # type: ignore[misc]  # botocore is not annotat
     fmt = "Not sent: no time left before the request's deadline"
 
 
+# Raised before a byte reached DynamoDB: the connection was not made, or the request not signed.
+NEVER_SENT = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    OutOfTime,
+    NoCredentialsError,
+    PartialCredentialsError,
+    CredentialRetrievalError,
+)
+
+
 def classify(error: BaseException | None) -> Failure:
     """What ``error`` says about the request: as botocore raised it, or wrapped by PynamoDB (which
     keeps botocore's error as ``cause``) or Powertools (as ``__cause__``)."""
@@ -61,8 +81,10 @@ def classify(error: BaseException | None) -> Failure:
         error = error.__cause__ or getattr(error, "cause", None)
     if isinstance(error, ClientError):
         return _classify_answer(error.response)
-    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, OutOfTime)):
+    if isinstance(error, NEVER_SENT):
         return Failure.NOT_APPLIED
+    if isinstance(error, ParamValidationError):
+        return Failure.PERMANENT  # refused before signing: a request of ours botocore cannot send
     if isinstance(error, BotoCoreError):
         return Failure.AMBIGUOUS
     return Failure.PERMANENT
