@@ -316,7 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the data there (default: in memory)")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by pid: clean up as on Ctrl-C
+    # Ctrl-C, and a stop by pid, clean up alike; set here, not inherited: a script's `cmd &` starts
+    # it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
             ensure_tables(dynalite.endpoint, args.table)

@@ -48,6 +48,31 @@ def test_serves_the_courses_table_on_the_given_address_until_interrupted():
     assert "Traceback" not in output
 
 
+def test_stops_on_ctrl_c_when_started_as_a_background_job_of_a_script():
+    """A shell without job control starts ``cmd &`` with SIGINT ignored, and Python then installs no
+    handler for it: ``make dynamodb &`` in a script could not be stopped with ``kill -INT``."""
+    port = free_port()
+    command = [sys.executable, "-m", "localdev.dynamodb", "--port", str(port), "--table", "courses-background"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `&` in a script does
+    )
+    try:
+        assert "table courses-background" in first_line(process)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+
+
 TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # the tgkill system call's number
 
 
