@@ -20,7 +20,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-from localdev.processes import HOST, free_port, stop_process, wait_for_port
+from localdev.processes import HOST, free_port, stop_process, wait_for_exit, wait_for_port
 from localdev.template import ROOT, table_key_schema
 
 DYNALITE = ROOT / "node_modules" / "dynalite" / "cli.js"
@@ -245,13 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the data there (default: in memory)")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped by pid: clean up as on Ctrl-C
+    # Ctrl-C, and a stop by pid, clean up alike; set here, not inherited: a script's `cmd &` starts
+    # it with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with Dynalite(data_dir=args.data_dir, port=args.port, host=args.host) as dynalite:
             ensure_tables(dynalite.endpoint, args.table)
             print(f"DynamoDB (dynalite) on {dynalite.endpoint}, table {args.table}; Ctrl-C stops it.", flush=True)
             assert dynalite.process is not None  # started by the with statement
-            return dynalite.process.wait()  # only if dynalite stops by itself
+            return wait_for_exit(dynalite.process)  # only if dynalite stops by itself
     except KeyboardInterrupt:
         return 0
     except PortInUse as taken:

@@ -66,3 +66,17 @@ def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def wait_for_exit(process: subprocess.Popen) -> int:
+    """Waits for a child process to end, in steps short enough that Ctrl-C is handled.
+
+    The kernel may hand a process-wide SIGINT or SIGTERM to any thread, and Python runs its handler
+    in the main thread only when that thread runs Python code again: a plain ``wait()`` there, with
+    other threads alive, would wait on through the interrupt.
+    """
+    while True:
+        try:
+            return process.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from localdev.doctor import host_architecture, sam_local_engine_missing
 from localdev.dynamodb import ensure_tables
-from localdev.processes import first_line, free_port_after
+from localdev.processes import first_line, free_port_after, wait_for_exit
 from localdev.template import ROOT
 
 BUILT = Path(".aws-sam") / "build"
@@ -430,7 +430,7 @@ def invoke(sam: str, data_dir: Path, function: str, event: str) -> int:
         _say(f"Containers: {engine.description}")
         start_dynamodb(engine, data_dir, stack)
         action = ["invoke", function, "--event", event]
-        return run_sam(engine, sam_command(sam, engine, action, architecture), stack).wait()
+        return wait_for_exit(run_sam(engine, sam_command(sam, engine, action, architecture), stack))
 
 
 def start_api(sam: str, data_dir: Path, port: int) -> int:
@@ -448,7 +448,7 @@ def start_api(sam: str, data_dir: Path, port: int) -> int:
         engine.start_api_port(port, stack)
         _wait(lambda: engine.answers(port), process, READY_TIMEOUT)
         _say(f"sam local start-api on http://127.0.0.1:{port}; Ctrl-C stops it.")
-        return process.wait()
+        return wait_for_exit(process)
 
 
 def _wait(ready: Callable[[], bool], process: subprocess.Popen, timeout: float) -> None:

@@ -1,10 +1,15 @@
 """`make dynamodb` (python -m localdev.dynamodb): the local DynamoDB that `sam local` containers reach."""
 
+import ctypes
+import os
+import platform
 import signal
 import socket
 import subprocess
 import sys
 from contextlib import closing
+
+import pytest
 
 from localdev.dynamodb import client
 from localdev.processes import first_line, free_port
@@ -33,8 +38,64 @@ def test_serves_the_courses_table_on_the_given_address_until_interrupted():
         assert table["KeySchema"] == [{"AttributeName": "name", "KeyType": "HASH"}]
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=15)
+        try:
+            output, _ = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:  # it did not stop: nothing may outlive the test
+                process.kill()
+                process.communicate()
 
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+
+
+def test_stops_on_ctrl_c_when_started_as_a_background_job_of_a_script():
+    """A shell without job control starts ``cmd &`` with SIGINT ignored, and Python then installs no
+    handler for it: ``make dynamodb &`` in a script could not be stopped with ``kill -INT``."""
+    port = free_port()
+    command = [sys.executable, "-m", "localdev.dynamodb", "--port", str(port), "--table", "courses-background"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `&` in a script does
+    )
+    try:
+        assert "table courses-background" in first_line(process)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+
+
+TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())  # the tgkill system call's number
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or TGKILL is None, reason="tgkill is Linux's")
+def test_stops_on_an_interrupt_that_the_kernel_hands_to_another_of_its_threads():
+    """A process-wide signal goes to any thread that does not block it; Python runs its handler in
+    the main thread only when that thread next runs Python code, so a main thread blocked in a
+    plain wait() never would (one CI-like run in ten, under load, hung here)."""
+    port = free_port()
+    command = [sys.executable, "-m", "localdev.dynamodb", "--port", str(port), "--table", "courses-thread"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "table courses-thread" in first_line(process)
+        threads = sorted(int(tid) for tid in os.listdir(f"/proc/{process.pid}/task") if int(tid) != process.pid)
+        assert threads, "the server has a thread besides its main one (dynalite's output reader)"
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.syscall(TGKILL, process.pid, threads[0], signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, output
     assert "Traceback" not in output
 

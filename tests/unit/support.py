@@ -9,6 +9,8 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
     ReadTimeoutError,
 )
 
@@ -81,12 +83,16 @@ TRANSIENT_ERRORS = {
     "ConnectTimeoutError": lambda _: ConnectTimeoutError(endpoint_url=ENDPOINT),
     "ReadTimeoutError": lambda _: ReadTimeoutError(endpoint_url=ENDPOINT),
     "ConnectionClosedError": lambda _: ConnectionClosedError(endpoint_url=ENDPOINT),
+    "NoCredentialsError": lambda _: NoCredentialsError(),  # raised while signing: never sent
 }
 
 # DynamoDB errors that retrying will not cure: unexpected, so a plain 500.
 PERMANENT_ERRORS = {
-    code: _client_error_factory(code)
-    for code in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException")
+    **{
+        code: _client_error_factory(code)
+        for code in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException")
+    },
+    "ParamValidationError": lambda _: ParamValidationError(report="a parameter botocore refuses"),  # a bug of ours
 }
 
 

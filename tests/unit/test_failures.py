@@ -134,8 +134,14 @@ WRITES = {
     "update with If-Match": REQUESTS["update with If-Match"],
     "delete": (("DELETE", "/courses/{name}", "/courses/Chemistry"), "DeleteItem"),
 }
-# DynamoDB did not apply the request: it throttled, or the connection was refused or never opened.
-NOT_APPLIED = ("ProvisionedThroughputExceededException", "ThrottlingException", "EndpointConnectionError")
+# DynamoDB did not apply the request: it throttled, the connection was refused or never opened, or
+# botocore could not sign it.
+NOT_APPLIED = (
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "EndpointConnectionError",
+    "NoCredentialsError",
+)
 # The request was sent and no usable answer came: DynamoDB may have applied it.
 MAYBE_APPLIED = ("ReadTimeoutError", "ConnectionClosedError", "InternalServerError")
 

@@ -7,7 +7,16 @@ the retry policy.
 from enum import Enum
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    CredentialRetrievalError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 # DynamoDB refused the request before doing anything: sending it again is safe.
@@ -31,6 +40,17 @@ class OutOfTime(BotoCoreError):  # type: ignore[misc]  # botocore is not annotat
     fmt = "Not sent: no time left before the request's deadline"
 
 
+# Raised before a byte reached DynamoDB: the connection was not made, or the request not signed.
+NEVER_SENT = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    OutOfTime,
+    NoCredentialsError,
+    PartialCredentialsError,
+    CredentialRetrievalError,
+)
+
+
 class Unavailable(Exception):
     """DynamoDB throttled, failed or did not answer, and nothing was applied: retry later."""
 
@@ -45,8 +65,10 @@ def classify(error: BaseException | None) -> Failure:
         error = error.__cause__ or getattr(error, "cause", None)
     if isinstance(error, ClientError):
         return classify_answer(error.response)
-    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, OutOfTime)):
+    if isinstance(error, NEVER_SENT):
         return Failure.NOT_APPLIED
+    if isinstance(error, ParamValidationError):
+        return Failure.PERMANENT  # refused before signing: a request of ours botocore cannot send
     if isinstance(error, BotoCoreError):
         return Failure.AMBIGUOUS
     return Failure.PERMANENT
