@@ -38,6 +38,18 @@ NOT_RUN = re.compile(r"<!-- not run: (\S.*?) -->\n\Z")
 DOCUMENTED = "127.0.0.1:3000"  # where the pages say `make run` serves
 ANY_LINES = "..."
 COMMAND_TIMEOUT = 60.0  # seconds
+# Set by the `make test` that runs these tests: a person's shell has none of them (with them, a
+# `make` in an example would print its directory, as a sub-make does).
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+# What pytest-env sets for the other tests (pyproject.toml), and AWS credentials: a newcomer's shell
+# has none, so that `make smoke` sends its requests unsigned, as the page shows.
+TEST_SETTINGS = ("AWS_", "POWERTOOLS_", "TABLE_NAME", "DYNAMODB_", "IDEMPOTENCY_TABLE_NAME")
+
+
+def a_persons_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE and not k.startswith(TEST_SETTINGS)}
+    return {**env, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
 
 # What differs between two runs of the same example, and what stands for it in a comparison.
 VARYING = [
@@ -45,6 +57,7 @@ VARYING = [
     (re.compile(r'"[0-9a-f]{8,16}-(\d+)"'), r'"<created>-\1"'),  # an ETag: creation time, version
     (re.compile(r"(?im)^date: .*$"), "Date: <date>"),
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+    (re.compile(r"\bsmoke-[0-9a-f]{12}\b"), "smoke-<id>"),  # the course `make smoke` creates
 ]
 
 
@@ -124,6 +137,7 @@ class Shell:
         self.process = subprocess.Popen(
             ["bash", "--noprofile", "--norc"],
             cwd=cwd,
+            env=a_persons_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -330,11 +344,10 @@ def test_troubleshooting_shows_the_lines_the_code_prints(monkeypatch, tmp_path):
     python = tmp_path / "python3.10"
     python.write_text("#!/bin/sh\necho 3.10.13\n")
     python.chmod(0o755)
-    outer_make = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")  # set when `make test` runs this
     make = subprocess.run(
         ["make", "--no-print-directory", "run", f"PYTHON={python}"],
         cwd=ROOT,
-        env={name: value for name, value in os.environ.items() if name not in outer_make},
+        env=a_persons_environment(),
         capture_output=True,
         text=True,
         timeout=60,
