@@ -228,6 +228,35 @@ def test_every_shell_block_is_run_or_says_why_not():
     assert unmarked == []
 
 
+# What a fresh Debian (or any machine `make run` works on) has; not jq, not uuidgen.
+FRESH_MACHINE_TOOLS = {"curl", "python3", "sed", "tr", "grep", "echo", "make", ".venv/bin/python"}
+
+
+def programs(command: str) -> set[str]:
+    """The programs a command line runs: the first word of each command, past variable assignments,
+    in pipes, lists and command substitutions; nothing inside a quoted string."""
+    text = re.sub(r"'[^']*'", "''", command.replace("\\\n", " "))
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    found = set()
+    for segment in re.split(r"\$\(|[()|;\n]|&&", text):
+        words = [word for word in segment.split() if not re.fullmatch(r"[A-Za-z_]\w*=\S*", word)]
+        if words:
+            found.add(words[0])
+    return found
+
+
+def test_examples_use_only_what_a_fresh_machine_has():
+    used = {program for page in PAGES for example in page_examples(page) for program in programs(example.command)}
+    assert used <= FRESH_MACHINE_TOOLS, used - FRESH_MACHINE_TOOLS
+    assert programs("KEY=$(uuidgen)") == {"uuidgen"}
+    assert programs('curl -s "$API" | jq .name') == {"curl", "jq"}
+    assert programs("ETAG=$(curl -si x | sed -n 's/^ETag: //p' | tr -d '\\r')") == {"curl", "sed", "tr"}
+
+
+def test_the_readme_is_a_front_door_not_the_whole_reference():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 300
+
+
 def test_the_pages_have_examples_that_run():
     assert len(page_examples("README.md")) >= 8
     assert len(page_examples("docs/API.md")) >= 20
