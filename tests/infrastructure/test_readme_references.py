@@ -1,7 +1,7 @@
 """From a line of the documentation (README.md, SECURITY.md, docs/) to the test that proves it: every
 reference to a test names a file that exists and, after ``::``, a test defined in it; every route of
 the API reference (docs/API.md), every property of a course, every error status and every decision
-(docs/DECISIONS.md) names at least one."""
+(docs/DECISIONS.md) names at least one. And every link from a page to a file or a heading leads there."""
 
 import ast
 import re
@@ -126,3 +126,44 @@ def test_each_error_status_and_each_decision_names_its_tests():
     )
     assert len(rows) >= 8 and len(decisions) >= 30
     assert unproven(rows + paragraphs(errors) + decisions) == []
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to ``-``."""
+    headings = re.findall(r"^#+ (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.DOTALL), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def dead_links(document: str, root: Path = ROOT) -> list[str]:
+    """The links of a page to a file of the repository, or to a heading, that lead nowhere."""
+    page = root / document
+    dead = []
+    for target in LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+:", target):  # https:, mailto: ...
+            continue
+        file, _, anchor = target.partition("#")
+        path = (page.parent / file).resolve() if file else page
+        if not path.exists() or (anchor and (not path.is_file() or anchor not in anchors(path.read_text()))):
+            dead.append(target)
+    return dead
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_link_of_a_page_to_a_file_or_heading_leads_there(document):
+    assert dead_links(document) == []
+
+
+def test_a_dead_link_is_caught(tmp_path):
+    assert anchors("# Title\n## `make run`\n### Dependencies and why\n") == {
+        "title",
+        "make-run",
+        "dependencies-and-why",
+    }
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "PAGE.md").write_text("## Here\n[a](OTHER.md) [b](#here) [c](#there) [d](../README.md)\n")
+    assert dead_links("docs/PAGE.md", root=tmp_path) == ["OTHER.md", "#there", "../README.md"]
+    (tmp_path / "README.md").write_text("# Course Service\n")
+    assert dead_links("docs/PAGE.md", root=tmp_path) == ["OTHER.md", "#there"]
