@@ -226,6 +226,8 @@ def test_every_shell_block_is_run_or_says_why_not():
         if block.language in SHELL_LANGUAGES and block.language != "console" and not block.not_run
     ]
     assert unmarked == []
+    # A fence indented (in a list item, say) would be a block this test does not see.
+    assert [page for page in PAGES if re.search(r"(?m)^[ \t]+```", (ROOT / page).read_text())] == []
 
 
 # What a fresh Debian (or any machine `make run` works on) has; not jq, not uuidgen.
