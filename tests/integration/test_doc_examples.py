@@ -269,6 +269,8 @@ def test_every_example_prints_what_its_page_shows(page, fresh_server):
     server = fresh_server()
     wrong = run_page(page_examples(page), server.port)
     assert not wrong, "\n".join(wrong)
+    # They leave no course behind: pasted again on the same `make run`, they print the same.
+    assert server.request("GET", "/courses").body["items"] == []
 
 
 # The checker itself: a wrong page fails it.
