@@ -67,7 +67,7 @@ fmt: install ## Fix what ruff can: import order, then formatting
 	$(VENV)/bin/ruff check --select I --fix .
 	$(VENV)/bin/ruff format .
 
-# `sam local` by hand (README, "sam local"), each printing the commands it runs: sam build for this
+# `sam local` by hand (docs/LOCAL.md, "sam local"), each printing the commands it runs: sam build for this
 # machine's architecture, with python3.13 on PATH (sam build runs its pip); then sam local invoke or
 # start-api on Docker, or without Docker on the project's own engine (needs root; made on first use).
 ARCHITECTURE := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
@@ -86,11 +86,11 @@ sam-invoke: install $(SAM_INSTALLED) ## sam local invoke: make sam-invoke FUNCTI
 sam-api: install $(SAM_INSTALLED) ## sam local start-api on http://127.0.0.1:$(PORT) until Ctrl-C: make sam-api PORT=3001
 	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) start-api --port $(PORT)
 
-# Needs root: it runs its own container engine in private namespaces (README, "sam local").
+# Needs root: it runs its own container engine in private namespaces (docs/LOCAL.md, "sam local").
 test-sam-local: install $(SAM_INSTALLED) ## sam local invoke on every event, and start-api, against dynalite
 	SAM_CLI="$(abspath $(SAM))" PYTHON_RUNTIME="$(PYTHON_RUNTIME)" $(PY) -m tests.sam_local
 
-# For sam local: `make dynamodb DYNAMODB_HOST=<address containers reach>` (README, "sam local").
+# For sam local: `make dynamodb DYNAMODB_HOST=<address containers reach>` (docs/LOCAL.md, "sam local").
 DYNAMODB_HOST ?= 127.0.0.1
 dynamodb: install ## dynalite with the courses table on DYNAMODB_HOST:8000, in memory, until Ctrl-C
 	$(PY) -m localdev.dynamodb --host $(DYNAMODB_HOST) --port 8000

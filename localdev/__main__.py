@@ -140,7 +140,7 @@ def _prepare_tables(endpoint: str, table: str, dynalite: object | None) -> None:
         elif missing := missing_indexes(endpoint, table):
             print(
                 f"Table {table} lacks the indexes {sorted(missing)}: GET /courses fails until it has them "
-                "(README, Deploy)",
+                "(docs/DECISIONS.md, upgrading a stack)",
                 flush=True,
             )
     except (ConnectionError, HTTPClientError) as error:  # refused, timed out, closed

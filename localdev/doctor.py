@@ -133,7 +133,7 @@ def checks() -> list[tuple[str, str | None, str, bool]]:
         (
             "Docker engine for sam local",
             f"Docker {docker}" if docker else None,
-            "optional: make sam-invoke and make sam-api use it, else the project's own engine (README, sam local)",
+            "optional: make sam-invoke and make sam-api use it, else the project's own engine (docs/LOCAL.md, sam local)",
             False,
         ),
         (

@@ -1,7 +1,7 @@
 """An embedded DynamoDB-compatible server (dynalite, from npm) on loopback, and the table in it.
 
 ``python -m localdev.dynamodb`` (``make dynamodb``) serves one on a chosen address until Ctrl-C: the
-DynamoDB that ``sam local`` containers reach (README, "sam local").
+DynamoDB that ``sam local`` containers reach (docs/LOCAL.md, "sam local").
 """
 
 import argparse

@@ -7,7 +7,7 @@ does. Concurrent requests get more instances (cold starts), up to ``max_instance
 authorization, throttling and stages are not enforced.
 
 HTTP/1.1 is parsed by h11, which leaves every answer to this server, so that each one, refusals
-included, is JSON (README, Decisions: why not http.server or a WSGI/ASGI server); API Gateway's
+included, is JSON (docs/DECISIONS.md: why not http.server or a WSGI/ASGI server); API Gateway's
 limits apply at the edge.
 
 Instances must be processes, not threads: Powertools keeps the event being resolved in a class

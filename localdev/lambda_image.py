@@ -6,7 +6,7 @@ and ``lambda-image/bootstrap`` (beside this file) as /var/runtime/bootstrap, whi
 Interface Emulator starts. It is imported under the exact name the SAM CLI looks for, so that
 ``--skip-pull-image`` uses it. It is not AWS's image: it proves packaging, handler strings, the
 layer's layout under /opt, environment and event plumbing, not byte-for-byte runtime parity
-(README, "sam local").
+(docs/LOCAL.md, "sam local").
 """
 
 import hashlib

@@ -1,6 +1,6 @@
 """``make sam-invoke`` and ``make sam-api`` (``python -m localdev.sam_local``): the SAM CLI's
 ``sam local invoke`` and ``sam local start-api`` on what ``make sam-build`` built, by hand, on any
-machine this project runs on (README, "sam local").
+machine this project runs on (docs/LOCAL.md, "sam local").
 
 - With a Docker engine (``docker info`` answers), the SAM CLI uses it, and pulls AWS's image.
 - Without one, the project's own engine (localdev/container_engine.py, what ``make test-sam-local``
@@ -341,7 +341,7 @@ def start_dynamodb(engine: Engine, data_dir: Path, stack: ExitStack) -> None:
 
 
 def sam_command(sam: str, engine: Engine, action: list[str], architecture: str) -> list[str]:
-    """The SAM CLI with the options the README gives for `sam local`."""
+    """The SAM CLI with the options docs/LOCAL.md gives for `sam local`."""
     return [
         sam,
         "local",
@@ -423,7 +423,7 @@ def invoke(sam: str, data_dir: Path, function: str, event: str) -> int:
     check_built(architecture)
     if not (ROOT / event).is_file():
         raise CannotRun(
-            f"No event file {event}: events/ holds the sample events, each for the function its name starts with (README, sam local)"
+            f"No event file {event}: events/ holds the sample events, each for the function its name starts with (docs/LOCAL.md, sam local)"
         )
     with ExitStack() as stack:
         engine = choose_engine(sam, architecture, stack)

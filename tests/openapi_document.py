@@ -10,7 +10,7 @@ DOCUMENT: dict[str, Any] = json.loads((Path(__file__).parents[1] / "openapi.json
 
 # Headers a response carries that describe the message or instruct a browser, not data for a
 # client: HTTP's own (media type, length, connection, date, server; OpenAPI ignores a declared
-# Content-Type), and the security and CORS headers every response has (README, "API reference").
+# Content-Type), and the security and CORS headers every response has (docs/API.md).
 # Every other header is declared.
 NOT_DECLARED = frozenset(
     {

@@ -66,7 +66,7 @@ def test_every_event_file_has_its_function_and_status_in_the_table():
 
 
 def test_each_event_file_is_named_after_its_function():
-    """The README's rule for `sam local invoke`: a file goes to the function its name starts with."""
+    """docs/LOCAL.md's rule for `sam local invoke`: a file goes to the function its name starts with."""
     for file, function, _ in EVENTS:
         assert file.startswith(re.sub(r"(?<!^)([A-Z])", r"_\1", function.removesuffix("Function")).lower()), file
 

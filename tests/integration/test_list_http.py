@@ -94,7 +94,7 @@ def test_while_others_write_every_course_that_existed_throughout_is_listed_once(
 
 def test_listed_at_once_after_its_create_returned_on_dynalite(server):
     """dynalite writes an item's index entries before it answers the write, so on dynalite a page
-    is never stale (in DynamoDB a global secondary index lags its table: README, "Listing")."""
+    is never stale (in DynamoDB a global secondary index lags its table: docs/DECISIONS.md, "Listing")."""
     run = uuid.uuid4().hex[:8]
     previous = f"{run} -"  # sorts before every name below
     for number in range(30):

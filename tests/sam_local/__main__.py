@@ -4,11 +4,11 @@ Docker. Needs root (namespaces, mounts, apt).
 
 1. From the cache outside the clone, made on first use: the container engine's files
    (localdev/container_engine.py) and the stand-in image's root filesystem (localdev/lambda_image.py).
-2. The README's build for `sam local`, as written there (``make sam-build``: this machine's
+2. docs/LOCAL.md's build for `sam local`, as written there (``make sam-build``: this machine's
    architecture, into .aws-sam/build/), here, where the layer's dependencies can be downloaded.
 3. dockerd in private namespaces; the image imported under the SAM CLI's name for it.
 4. pytest on tests/sam_local/ inside those namespaces, where the tests start dynalite on the
-   engine's bridge and run the SAM CLI, and the README's other `sam local` commands.
+   engine's bridge and run the SAM CLI, and docs/LOCAL.md's other `sam local` commands.
 5. Everything stopped by pid, whatever happened: the namespaces end with their first process.
 """
 
@@ -34,7 +34,7 @@ BUILD_TIMEOUT = 900
 
 
 def sam_build() -> Path:
-    """The README's first `sam local` command (``make sam-build``), as written; the built template."""
+    """docs/LOCAL.md's first `sam local` command (``make sam-build``), as written; the built template."""
     build = readme_commands()[0]
     assert build == ["make", "sam-build"], build
     log.info("%s", " ".join(build))

@@ -1,7 +1,7 @@
 """`sam local` tests: `make test-sam-local` (python -m tests.sam_local) runs them inside the private
 namespaces of its container engine; `make test` leaves this folder out (pyproject.toml).
 
-They use what the README tells a developer to use: the shipped env-vars file, `make dynamodb`'s
+They use what docs/LOCAL.md tells a developer to use: the shipped env-vars file, `make dynamodb`'s
 command on the engine's bridge, `--add-host host.docker.internal:host-gateway`, and this machine's
 architecture as the template parameter.
 """

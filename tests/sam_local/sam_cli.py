@@ -1,4 +1,4 @@
-"""The SAM CLI run as the README tells a developer to run `sam local`, and the answers it gives."""
+"""The SAM CLI run as docs/LOCAL.md tells a developer to run `sam local`, and the answers it gives."""
 
 import json
 import os
@@ -19,9 +19,9 @@ OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
 
 
 def readme_commands() -> list[list[str]]:
-    """The commands the README's "sam local" section gives, in its first shell block, in order
-    (the build first), each split as a shell splits it, comments left out."""
-    section = (ROOT / "README.md").read_text().split("\n### `sam local`\n", 1)[1]
+    """The commands the "sam local" section of docs/LOCAL.md gives, in its first shell block, in
+    order (the build first), each split as a shell splits it, comments left out."""
+    section = (ROOT / "docs" / "LOCAL.md").read_text().split("\n## `sam local`\n", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
 
@@ -69,7 +69,7 @@ def _without_timestamps(value):
 
 
 class SamCli:
-    """The SAM CLI with the options the README gives for `sam local`."""
+    """The SAM CLI with the options docs/LOCAL.md gives for `sam local`."""
 
     def __init__(self, template: str):
         self.sam = os.environ["SAM_CLI"]

@@ -1,4 +1,4 @@
-"""`sam local` by hand: the README's commands (section "sam local"), as written and in order, the way a
+"""`sam local` by hand: the commands of docs/LOCAL.md (section "sam local"), as written and in order, the way a
 developer runs them, with Docker and without.
 
 - With Docker: the engine `make test-sam-local` runs stands for it (DOCKER_HOST); AWS's image cannot
@@ -7,7 +7,7 @@ developer runs them, with Docker and without.
 - Without Docker: no engine answers at DOCKER_HOST, so each command starts the project's own, here
   inside the one `make test-sam-local` runs.
 
-The README's first command, `make sam-build`, is run as written by `make test-sam-local` itself
+Its first command, `make sam-build`, is run as written by `make test-sam-local` itself
 (tests/sam_local/__main__.py), outside these namespaces, where the layer's dependencies can be
 downloaded; the others run here. Each answer is checked, and after each command nothing it started
 is left running: no process, no container.

@@ -3,7 +3,7 @@ with its expected statuses, each answer the same as the same event's answer in-p
 code `make run` runs), the in-process handlers going through the same order on a table of their own.
 
 An invoke costs seconds (the SAM CLI builds its image at every call), so events that cannot change
-what a later event sees run together: reads, and refusals (a 4xx writes nothing: README). Each
+what a later event sees run together: reads, and refusals (a 4xx writes nothing: docs/API.md). Each
 event that may write runs alone, after everything before it and before everything after it.
 """
 

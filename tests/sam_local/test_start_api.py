@@ -65,7 +65,7 @@ def make_run(dynamodb):
     server.stop()
 
 
-# The SAM CLI cannot resolve the template's Fn::If in Cors (README, "sam local"), so with CORS off
+# The SAM CLI cannot resolve the template's Fn::If in Cors (docs/LOCAL.md, "sam local"), so with CORS off
 # it still adds its default CORS header to every response; API Gateway and make run add none.
 SAM_CORS_DEFAULT = {"access-control-allow-methods": "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"}
 
@@ -82,7 +82,7 @@ def test_start_api_answers_the_conversation_as_make_run_does(start_api, make_run
 
 
 def test_start_api_decodes_the_path_once_before_the_function_does(start_api, make_run):
-    """The one difference in answers (README, "sam local"): the SAM CLI hands the function a path
+    """The one difference in answers (docs/LOCAL.md, "sam local"): the SAM CLI hands the function a path
     it has already decoded, where API Gateway (and make run) hand it as sent, so a name holding
     `%` and two hex digits is decoded twice there: "A%41" is looked up as "AA"."""
     path = course_path("A%41")

@@ -134,10 +134,10 @@ def test_the_document_is_the_committed_one_and_names_no_internals(docs):
     assert not [word for word in INTERNALS if word in text]
 
 
-def test_the_readme_names_the_swagger_ui_and_powertools_versions_the_lock_ships():
+def test_the_api_reference_names_the_swagger_ui_and_powertools_versions_the_lock_ships():
     bundle = (
         resources.files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui" / "swagger-ui-bundle.min.js"
     ).read_text(encoding="utf-8")
     swagger_ui = re.search(r'PACKAGE_VERSION:"([0-9.]+)"', bundle)[1]
     powertools = re.search(r"^aws-lambda-powertools==([0-9.]+)", (ROOT / "requirements.lock").read_text(), re.M)[1]
-    assert f"Swagger UI {swagger_ui} with Powertools {powertools}" in (ROOT / "README.md").read_text()
+    assert f"Swagger UI {swagger_ui} with Powertools {powertools}" in (ROOT / "docs" / "API.md").read_text()

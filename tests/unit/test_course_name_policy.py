@@ -231,7 +231,7 @@ def test_a_refused_name_is_422_with_the_type_that_says_why(api, stored, name, er
     ids=["Latin a, Cyrillic a", "case", "inner spaces"],
 )
 def test_names_that_only_look_alike_are_distinct_courses(create, get, stored, first, second):
-    """Not caught by the policy (README): confusables across scripts, case, the number of inner spaces."""
+    """Not caught by the policy (docs/DECISIONS.md): confusables across scripts, case, the number of inner spaces."""
     create(first, "beginner")
     create(second, "advanced")
 

@@ -74,7 +74,7 @@ def test_a_keyed_create_answers_201_and_its_retry_answers_the_same_response(keye
 
 
 def test_two_callers_sending_one_key_share_its_first_201(handlers, table, stored):
-    """Keys belong to the service, not to a caller (README): the caller's identity is not part of them."""
+    """Keys belong to the service, not to a caller (docs/DECISIONS.md): the caller's identity is not part of them."""
     route = template.route("POST", "/courses")
     replies = []
     for caller in ("arn:aws:iam::111111111111:user/first", "arn:aws:iam::222222222222:user/second"):

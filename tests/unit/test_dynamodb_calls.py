@@ -109,7 +109,7 @@ def test_a_page_is_one_query_on_an_index_in_name_order_asking_one_course_more_th
     for (operation, params), limit in zip(dynamodb.calls, (1, 5, 100), strict=False):
         assert operation == "Query"
         assert params["IndexName"] in {"courses-by-name", "courses-by-level"}
-        # One more than the page: if it comes, another page follows (README, "Listing").
+        # One more than the page: if it comes, another page follows (docs/DECISIONS.md, "Listing").
         assert params["Limit"] == limit + 1
         assert not params.get("ConsistentRead")  # global secondary indexes cannot read strongly
         assert "FilterExpression" not in params  # the key alone selects: nothing read is thrown away

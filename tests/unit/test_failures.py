@@ -173,7 +173,7 @@ def test_a_write_sent_without_a_usable_answer_that_a_read_cannot_settle_answers_
 ):
     """Every send of the write fails so (the read after each one finds it not applied, so a change
     or delete is sent again, pinned to the course, up to its limit): the last send may have been
-    applied later. A client reads the course to find out (README)."""
+    applied later. A client reads the course to find out (docs/DECISIONS.md)."""
     dynamodb.fail(operation, TRANSIENT_ERRORS[error](operation))
 
     reply = api(*request_args)

@@ -87,7 +87,7 @@ def test_without_docker_or_root_it_says_what_is_missing(built, capsys, monkeypat
 
 def test_a_missing_event_file_is_named(built, capsys):
     assert refusal(capsys, "invoke", "GetCourseFunction", "events/nothing.json") == (
-        "No event file events/nothing.json: events/ holds the sample events, each for the function its name starts with (README, sam local)"
+        "No event file events/nothing.json: events/ holds the sample events, each for the function its name starts with (docs/LOCAL.md, sam local)"
     )
 
 

@@ -4,7 +4,7 @@ any body text or bytes is read or refused as a 4xx, never a 500.
 
 Checked twice: on the schemas themselves (``CourseCreate``/``CourseUpdate``) and through the create
 and update handlers with DynamoDB mocked by moto. The expected outcome comes from an oracle written
-here, independently of the schemas, from the contract in the README:
+here, independently of the schemas, from the contract in docs/API.md:
 
 - ``name``: a string with no lone surrogate (not Unicode text: it cannot be stored or sent as
   UTF-8); spaces (category Zs) become U+0020, the name is normalised to NFC, surrounding whitespace

@@ -68,7 +68,7 @@ def test_parallel_changes_from_one_version_give_one_success_and_refusals(table, 
 def test_parallel_unconditional_changes_all_apply_once_each_and_updated_at_only_advances(table, atomic_items, stored):
     """Without If-Match the last write wins; each change that answered is applied once, and the
     stored ``updated_at`` is the latest of them (a change stamped earlier than what is stored is
-    stamped again, later: README, the invariant)."""
+    stamped again, later: docs/DECISIONS.md, the invariant)."""
     courses.create(CourseCreate(name="Race", level="beginner"))
     answered: list = []
 
