@@ -36,7 +36,7 @@ class Settings:
     read_timeout_seconds: float = 2
     # Times a request is sent again after its first attempt, when that is safe (course_service.store.retry_policy).
     max_retry_attempts: int = 2
-    # When off, the X-Ray SDK is not even imported (course_service.entry).
+    # When off, the X-Ray SDK is not even imported (course_service.common.observability).
     tracing_enabled: bool = True
     # The one origin browsers may call the API from (template parameter CorsAllowOrigin); empty: CORS off.
     cors_allow_origin: str = ""

@@ -11,8 +11,8 @@ check run.
   regular expression reads it whole: ``application/json`` exactly, charset UTF-8 if any. Not by the
   standard library's email header parser: it reads RFC 2045's grammar (comments, RFC 2231
   continuations), which HTTP's is not, and raises on some values (IndexError on ``x*``, CPython
-  gh-151857; RecursionError on a run of ``(``) and takes quadratic time on others (0.4 s for 10 KB
-  of ``;``).
+  gh-151857; RecursionError on a run of ``(``) and takes quadratic time on others
+  (docs/PERFORMANCE.md).
 - Body: its bytes as received (base64-decoded when API Gateway encoded it), UTF-8, and I-JSON
   (RFC 7493): no NaN or infinities, no number a double cannot hold, no lone surrogate or
   noncharacter, no member name twice. Python's json module accepts all of those, and raises a
