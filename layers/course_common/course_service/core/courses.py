@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from course_service.common.preconditions import UNCONDITIONAL, Preconditions, Revision
+from course_service.common.preconditions import UNCONDITIONAL, Preconditions
 from course_service.core import write_decisions
 from course_service.core.errors import CourseChanged, CourseNotFound, StoreUnavailable
 from course_service.store import reads
@@ -36,10 +36,6 @@ class Course:
     created_at: datetime
     updated_at: datetime
     version: int
-
-    @property
-    def revision(self) -> Revision:
-        return Revision(self.created_at, self.version)
 
 
 @dataclass(frozen=True)
