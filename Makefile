@@ -57,7 +57,7 @@ COVERAGE := --cov --cov-report=term-missing:skip-covered
 lint: install ## ruff (lint, format check), mypy (--strict on the layer and the functions), the layer's import contracts; pyproject.toml has the rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/course_common/course_service functions localdev ops testing bench tests tools/finish_build.py tools/architecture.py
+	$(VENV)/bin/mypy layers/course_common/course_service functions localdev samlocal ops testing bench tests tools/finish_build.py tools/architecture.py
 	PYTHONPATH=layers/course_common $(VENV)/bin/lint-imports --no-cache
 
 hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
@@ -81,10 +81,10 @@ sam-build: $(SAM_INSTALLED) ## sam build for this machine's architecture into .a
 
 sam-invoke: install $(SAM_INSTALLED) ## sam local invoke: make sam-invoke FUNCTION=GetCourseFunction EVENT=events/get_course.json
 	$(if $(and $(FUNCTION),$(EVENT)),,$(error usage: make sam-invoke FUNCTION=GetCourseFunction EVENT=events/get_course.json))
-	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) invoke $(FUNCTION) $(EVENT)
+	$(PY) -m samlocal --data-dir $(SAM_DATA_DIR) invoke $(FUNCTION) $(EVENT)
 
 sam-api: install $(SAM_INSTALLED) ## sam local start-api on http://127.0.0.1:$(PORT) until Ctrl-C: make sam-api PORT=3001
-	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) start-api --port $(PORT)
+	$(PY) -m samlocal --data-dir $(SAM_DATA_DIR) start-api --port $(PORT)
 
 # Needs root: it runs its own container engine in private namespaces (docs/LOCAL.md, "sam local").
 test-sam-local: install $(SAM_INSTALLED) ## sam local invoke on every event, and start-api, against dynalite

@@ -31,7 +31,7 @@ def host_architecture() -> str:
     return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
 
 
-# What the project's own container engine runs with (localdev/container_engine.py): `make
+# What the project's own container engine runs with (samlocal/container_engine.py): `make
 # test-sam-local`, and `make sam-invoke` and `make sam-api` on a machine without Docker.
 SAM_LOCAL_ENGINE_COMMANDS = ("unshare", "nsenter", "ip", "mount", "apt-get", "dpkg-deb", "tar", "node")
 

@@ -21,6 +21,7 @@ PACKAGES = {
     "functions": "one Lambda handler per route",
     PACKAGE: "the shared layer",
     "localdev": "the local server and its DynamoDB",
+    "samlocal": "sam local by hand and in tests",
     "ops": "operations on a deployed stack",
     "testing": "the load test and the fault proxy",
     "bench": "cold start and latency benchmark",

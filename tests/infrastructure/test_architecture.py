@@ -16,7 +16,7 @@ from tests.root import ROOT
 LAYER = ROOT / "layers" / "course_common"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 # The repository's own Python packages: an import of a private name across them is refused.
-PACKAGES = ["course_service", "functions", "localdev", "ops", "testing", "bench", "tools"]
+PACKAGES = ["course_service", "functions", "localdev", "samlocal", "ops", "testing", "bench", "tools"]
 
 
 def lint_imports(layer: Path) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ from tests.root import ROOT
 DOCUMENTS = sorted(
     ["README.md", "SECURITY.md", *(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
 )
-PACKAGES = ("course_service", "localdev", "ops", "testing", "bench", "tools", "functions", "tests")
+PACKAGES = ("course_service", "localdev", "samlocal", "ops", "testing", "bench", "tools", "functions", "tests")
 # A path into one of the repository's packages: layers/course_common/course_service/x.py, or the
 # shorter course_service/x.py the documents use for the layer's modules, localdev/x.py, ...
 _PACKAGE = "(?:" + "|".join(PACKAGES) + ")"

@@ -246,7 +246,7 @@ def test_dynamodb_endpoint_is_declared_empty_so_sam_local_can_set_it():
 
 def test_sam_local_env_vars_file_sets_only_declared_variables():
     # SAM silently drops a variable the template does not declare: such an entry would do nothing.
-    env_file = json.loads((ROOT / "localdev" / "sam-local-env.json").read_text())
+    env_file = json.loads((ROOT / "samlocal" / "sam-local-env.json").read_text())
     assert set(env_file) == {"Parameters"}
     assert set(env_file["Parameters"]) <= template.declared_variables()
     assert {"DYNAMODB_ENDPOINT", "IDEMPOTENCY_TABLE_NAME"} <= template.declared_variables()

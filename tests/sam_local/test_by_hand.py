@@ -119,7 +119,7 @@ def test_the_readme_commands_work_as_written_and_leave_nothing_running(person):
     architecture = os.environ["SAM_LOCAL_ARCHITECTURE"]
     name = event_name("create_course.json")
     options = (
-        "--env-vars localdev/sam-local-env.json --add-host host.docker.internal:host-gateway "
+        "--env-vars samlocal/sam-local-env.json --add-host host.docker.internal:host-gateway "
         f"--parameter-overrides Architecture={architecture}" + ("" if docker else " --skip-pull-image")
     )
 

@@ -1,4 +1,4 @@
-"""`make sam-invoke` and `make sam-api` (localdev/sam_local.py): what they refuse, in one line with
+"""`make sam-invoke` and `make sam-api` (samlocal/cli.py): what they refuse, in one line with
 the fix, before they start anything; the commands they print. Running them is
 tests/sam_local/test_by_hand.py's (in `make test-sam-local`)."""
 
@@ -8,7 +8,7 @@ from contextlib import closing
 
 import pytest
 
-from localdev import sam_local
+from samlocal import cli as sam_local
 
 
 @pytest.fixture
@@ -102,6 +102,6 @@ def test_the_sam_command_is_the_readmes(engine, skip):
     )
 
     assert sam_local._shown(command) == (
-        ".tools/sam/bin/sam local invoke HealthFunction --event x.json --env-vars localdev/sam-local-env.json "
+        ".tools/sam/bin/sam local invoke HealthFunction --event x.json --env-vars samlocal/sam-local-env.json "
         f"--add-host host.docker.internal:host-gateway --parameter-overrides Architecture=arm64{skip}"
     )

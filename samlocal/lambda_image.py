@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from localdev.container_engine import PrivateEngine, run
+from samlocal.container_engine import PrivateEngine, run
 
 log = logging.getLogger("sam_local")
 

@@ -1,15 +1,15 @@
-"""``make sam-invoke`` and ``make sam-api`` (``python -m localdev.sam_local``): the SAM CLI's
+"""``make sam-invoke`` and ``make sam-api`` (``python -m samlocal``): the SAM CLI's
 ``sam local invoke`` and ``sam local start-api`` on what ``make sam-build`` built, by hand, on any
 machine this project runs on (docs/LOCAL.md, "sam local").
 
 - With a Docker engine (``docker info`` answers), the SAM CLI uses it, and pulls AWS's image.
-- Without one, the project's own engine (localdev/container_engine.py, what ``make test-sam-local``
-  runs in; it needs root) with the stand-in image (localdev/lambda_image.py), both made on first use
+- Without one, the project's own engine (samlocal/container_engine.py, what ``make test-sam-local``
+  runs in; it needs root) with the stand-in image (samlocal/lambda_image.py), both made on first use
   and cached outside the clone. The SAM CLI runs inside the engine's namespaces; ``make sam-api``'s
   port is forwarded to them from 127.0.0.1 here.
 
 Either way the containers reach a dynalite (``make dynamodb``'s command) at
-``host.docker.internal:8000`` (localdev/sam-local-env.json), on the engine's bridge, keeping its
+``host.docker.internal:8000`` (samlocal/sam-local-env.json), on the engine's bridge, keeping its
 data in .data/sam-local, so that an invoke sees what the one before it wrote. It prints each
 command it runs; when the SAM CLI ends, or at Ctrl-C, it stops everything it started, the SAM
 CLI first (it removes its containers), and nothing is left running.
@@ -40,7 +40,7 @@ from localdev.processes import first_line, free_port_after, wait_for_exit
 from localdev.template import ROOT
 
 BUILT = Path(".aws-sam") / "build"
-ENV_VARS = Path("localdev") / "sam-local-env.json"
+ENV_VARS = Path("samlocal") / "sam-local-env.json"
 SAM_ENV = json.loads((ROOT / ENV_VARS).read_text())["Parameters"]
 DYNAMODB_PORT = urlsplit(SAM_ENV["DYNAMODB_ENDPOINT"]).port or 8000
 TABLE = SAM_ENV["TABLE_NAME"]
@@ -158,14 +158,14 @@ class DockerEngine(Engine):
 
 
 class OwnEngine(Engine):
-    """The project's own engine (localdev/container_engine.py) with the stand-in image, for the
+    """The project's own engine (samlocal/container_engine.py) with the stand-in image, for the
     SAM CLI of ``sam``; the SAM CLI and the DynamoDB run in its network (and mount) namespace."""
 
     skip_pull_image = True
 
     def __init__(self, sam: str, architecture: str, stack: ExitStack):
-        from localdev.container_engine import PrivateEngine, cache_dir, engine_files
-        from localdev.lambda_image import image_name, import_image, root_filesystem
+        from samlocal.container_engine import PrivateEngine, cache_dir, engine_files
+        from samlocal.lambda_image import image_name, import_image, root_filesystem
 
         cache = cache_dir()
         self.description = f"the project's own container engine (no Docker here; cached in {cache})"
@@ -469,7 +469,7 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localdev.sam_local", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m samlocal", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(".data/sam-local"), help="the DynamoDB's data folder")
     actions = parser.add_subparsers(dest="action", required=True)
     invoked = actions.add_parser("invoke", help="sam local invoke FUNCTION with the event in EVENT (a file)")
