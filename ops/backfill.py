@@ -14,9 +14,9 @@ import sys
 
 import boto3
 
-from localdev.runtime import put_layers_on_path
+from ops import put_layer_on_path
 
-put_layers_on_path()
+put_layer_on_path()
 from course_service.store.models import CATALOGUE, CourseItem  # noqa: E402
 
 ATTRIBUTE = CourseItem.catalogue.attr_name

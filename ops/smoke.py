@@ -25,9 +25,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest
 from botocore.httpsession import URLLib3Session
 
-from localdev.runtime import put_layers_on_path
+from ops import put_layer_on_path
 
-put_layers_on_path()
+put_layer_on_path()
 from course_service.edge.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 PREFIX = "smoke-"
