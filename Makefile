@@ -36,7 +36,7 @@ PYTHON_RUNTIME ?= $(shell ls -1d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bi
 	|| (python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 SAM_ENV = PATH="$(dir $(PYTHON_RUNTIME)):$$PATH" AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
-.PHONY: check-python run test test-sam-local sam-build sam-invoke sam-api lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
+.PHONY: architecture check-python run test test-sam-local sam-build sam-invoke sam-api lint fmt hooks dynamodb load smoke install build validate deploy deploy-only doctor lock requirements openapi clean bench
 
 # `make run PORT=3001 HOST=0.0.0.0 DATA_DIR=.data/another`. Set with `=`, not `?=`: only the command
 # line changes them, never a PORT or HOST that happens to be in the environment.
@@ -54,10 +54,11 @@ test: install $(SAM_INSTALLED) $(CHECKOV_INSTALLED) $(OPENAPI_CLIENT_INSTALLED) 
 # the report names the lines and branches not taken, and under the floor (pyproject.toml) it fails.
 COVERAGE := --cov --cov-report=term-missing:skip-covered
 
-lint: install ## ruff (lint, format check) and mypy (--strict on the layer and the functions, the default level on the rest); pyproject.toml has the rules
+lint: install ## ruff (lint, format check), mypy (--strict on the layer and the functions), the layer's import contracts; pyproject.toml has the rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/course_common/course_service functions localdev bench tests tools/finish_build.py
+	$(VENV)/bin/mypy layers/course_common/course_service functions localdev samlocal ops testing bench tests tools/finish_build.py tools/architecture.py
+	PYTHONPATH=layers/course_common $(VENV)/bin/lint-imports --no-cache
 
 hooks: install ## Run make lint before each git commit (pre-commit, .pre-commit-config.yaml)
 	$(VENV)/bin/pre-commit install
@@ -80,10 +81,10 @@ sam-build: $(SAM_INSTALLED) ## sam build for this machine's architecture into .a
 
 sam-invoke: install $(SAM_INSTALLED) ## sam local invoke: make sam-invoke FUNCTION=GetCourseFunction EVENT=events/get_course.json
 	$(if $(and $(FUNCTION),$(EVENT)),,$(error usage: make sam-invoke FUNCTION=GetCourseFunction EVENT=events/get_course.json))
-	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) invoke $(FUNCTION) $(EVENT)
+	$(PY) -m samlocal --data-dir $(SAM_DATA_DIR) invoke $(FUNCTION) $(EVENT)
 
 sam-api: install $(SAM_INSTALLED) ## sam local start-api on http://127.0.0.1:$(PORT) until Ctrl-C: make sam-api PORT=3001
-	$(PY) -m localdev.sam_local --data-dir $(SAM_DATA_DIR) start-api --port $(PORT)
+	$(PY) -m samlocal --data-dir $(SAM_DATA_DIR) start-api --port $(PORT)
 
 # Needs root: it runs its own container engine in private namespaces (docs/LOCAL.md, "sam local").
 test-sam-local: install $(SAM_INSTALLED) ## sam local invoke on every event, and start-api, against dynalite
@@ -95,18 +96,18 @@ dynamodb: install ## dynalite with the courses table on DYNAMODB_HOST:8000, in m
 	$(PY) -m localdev.dynamodb --host $(DYNAMODB_HOST) --port 8000
 
 # `make load DURATION=120 CLIENTS=32`: its own dynalite and local server on 127.0.0.1, stops by itself.
-# `make load FAULTS=0.05`: 5% of DynamoDB's replies held past the read timeout (localdev/fault_proxy.py).
+# `make load FAULTS=0.05`: 5% of DynamoDB's replies held past the read timeout (testing/fault_proxy.py).
 DURATION ?= 120
 CLIENTS ?= 16
 FAULTS ?= 0
 load: install ## Load test of the local server: rps, p50/p99, no 5xx, nothing lost (tests/ runs a short one)
-	$(PY) -m localdev.load --duration $(DURATION) --clients $(CLIENTS) --late-replies $(FAULTS)
+	$(PY) -m testing.load --duration $(DURATION) --clients $(CLIENTS) --late-replies $(FAULTS)
 
 # `make smoke API=<url>`: health, create, read, conditional update and the 4xx answers of a running API,
 # signed with SigV4 when AWS credentials are configured (deploy.yml runs it after each deploy).
 smoke: $(VENV)/.installed ## Contract check of a running API: make smoke API=<base URL, e.g. the ApiUrl output>
 	@test -n "$(API)" || { echo "usage: make smoke API=<base URL, e.g. the stack's ApiUrl output>" >&2; exit 2; }
-	$(PY) -m localdev.smoke "$(API)"
+	$(PY) -m ops.smoke "$(API)"
 
 install: check-python $(VENV)/.installed node_modules/.installed
 
@@ -137,6 +138,9 @@ doctor: ## What this machine has and lacks, and whether each environment matches
 
 openapi: install ## Regenerate openapi.json from the handlers (a test fails when it is stale)
 	$(PY) -m localdev.openapi
+
+architecture: install ## Redraw docs/ARCHITECTURE.md from the code's imports (a test fails when it is stale)
+	$(PY) tools/architecture.py
 
 # pyproject.toml declares the dependencies; uv resolves them into the locks once for every Python the
 # project supports (--universal: markers, not one interpreter's answer), with every file's sha256 for

@@ -26,14 +26,14 @@ from typing import Any
 from bench import build
 from bench.worker import course_name
 from localdev.__main__ import local_environment
-from localdev.doctor import _runtime_python
+from localdev.doctor import runtime_python
 from localdev.dynamodb import Dynalite, client, ensure_tables
 from localdev.runtime import api_event, put_layers_on_path
 from localdev.template import routes
 
 put_layers_on_path()
-from course_service.models import CATALOGUE  # noqa: E402  (seeded courses are listed like created ones)
-from course_service.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
+from course_service.edge.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
+from course_service.store.models import CATALOGUE  # noqa: E402  (seeded courses are listed like created ones)
 
 ROOT = build.ROOT
 RESULTS = ROOT / "bench" / "results.json"
@@ -269,7 +269,7 @@ def workspace(python: str, table: str):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default=os.environ.get("PYTHON_RUNTIME") or _runtime_python())
+    parser.add_argument("--python", default=os.environ.get("PYTHON_RUNTIME") or runtime_python())
     parser.add_argument("--sam", default=os.environ.get("SAM_CLI") or str(ROOT / ".tools/sam/bin/sam"))
     parser.add_argument("--cold-runs", type=int, default=11, help="fresh processes per function (>= 10)")
     parser.add_argument("--requests", type=int, default=2000, help="warm requests per route (>= 2000)")

@@ -21,7 +21,7 @@ from typing import Any
 from bench import build
 from bench.__main__ import FLOOR_SOURCE, Bench, seed
 from bench.sizes import print_sizes
-from localdev.doctor import _runtime_python
+from localdev.doctor import runtime_python
 from localdev.dynamodb import Dynalite, ensure_table
 
 # Tracing on, as Lambda runs it: the trace header Lambda sets for each invocation (LAMBDA_TASK_ROOT
@@ -57,15 +57,15 @@ PIECES = {
     "botocore (the floor's imports)": BOTOCORE,
     "+ pynamodb.models": ["pynamodb.models"],
     "+ pydantic (BaseModel, TypeAdapter)": ["pydantic.main", "pydantic.type_adapter"],
-    "+ course_service.schemas (our models)": ["course_service.schemas"],
+    "+ course_service.core.schemas (our models)": ["course_service.core.schemas"],
     "+ Powertools event_handler, Logger, Metrics": [
         "aws_lambda_powertools.event_handler",
         "aws_lambda_powertools.logging",
         "aws_lambda_powertools.metrics",
     ],
-    "+ course_service.resolver (everything a course handler needs)": [
-        "course_service.resolver",
-        "course_service.responses",
+    "+ course_service.edge.resolver (everything a course handler needs)": [
+        "course_service.edge.resolver",
+        "course_service.edge.responses",
     ],
     # Only a create with an Idempotency-Key imports it (Powertools' idempotency store), and boto3
     # imports s3transfer: why both stay in the layer.
@@ -121,7 +121,7 @@ def client_creation(python: str, layers: dict[str, Path], runs: int) -> dict[str
 
 
 def main(runs: int = 11) -> int:
-    python = _runtime_python()
+    python = runtime_python()
     if python is None:
         sys.exit("no python3.13: set PYTHON_RUNTIME (see make doctor)")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Dynalite() as dynalite:

@@ -163,7 +163,7 @@ def _prepare_tables(endpoint: str, table: str, dynalite: object | None) -> None:
 
 def _cannot_listen(host: str, port: int, error: OSError) -> str:
     if error.errno == errno.EADDRINUSE:
-        from localdev.dynamodb import free_port_after
+        from localdev.processes import free_port_after
 
         free = free_port_after(port, host)
         fix = f"make run PORT={free}" if free else "make run PORT=<another port>"

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _version(command: list[str]) -> str | None:
+def version_of(command: list[str]) -> str | None:
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
@@ -31,7 +31,7 @@ def host_architecture() -> str:
     return "arm64" if machine in {"aarch64", "arm64"} else "x86_64"
 
 
-# What the project's own container engine runs with (localdev/container_engine.py): `make
+# What the project's own container engine runs with (samlocal/container_engine.py): `make
 # test-sam-local`, and `make sam-invoke` and `make sam-api` on a machine without Docker.
 SAM_LOCAL_ENGINE_COMMANDS = ("unshare", "nsenter", "ip", "mount", "apt-get", "dpkg-deb", "tar", "node")
 
@@ -42,7 +42,7 @@ def sam_local_engine_missing() -> list[str]:
     return missing + [command for command in SAM_LOCAL_ENGINE_COMMANDS if shutil.which(command) is None]
 
 
-def _runtime_python() -> str | None:
+def runtime_python() -> str | None:
     """The Makefile's PYTHON_RUNTIME: the one it is given, else pyenv's 3.13, else a working python3.13."""
     if given := os.environ.get("PYTHON_RUNTIME"):
         return given
@@ -51,14 +51,14 @@ def _runtime_python() -> str | None:
     if candidates:
         return candidates[-1]
     found = shutil.which("python3.13")
-    return found if found and _version([found, "--version"]) else None
+    return found if found and version_of([found, "--version"]) else None
 
 
 def runtime_check() -> tuple[str, str | None, str, bool]:
     """python3.13 for `sam build` (its pip runs the runtime's Python). `make sam-build` and `make
     build` put the one found on PATH; a plain `sam build` finds only one already there."""
     what = "python3.13 for make sam-build"
-    runtime = _runtime_python()
+    runtime = runtime_python()
     if runtime is None:
         return (
             what,
@@ -69,7 +69,7 @@ def runtime_check() -> tuple[str, str | None, str, bool]:
     on_path = shutil.which("python3.13")
     plain = (
         ""
-        if on_path and _version([on_path, "--version"])
+        if on_path and version_of([on_path, "--version"])
         else ("; it is not on PATH here, so a plain `sam build` would not find it")
     )
     return what, f"{runtime} (make sam-build puts it on PATH{plain})", "", False
@@ -80,7 +80,7 @@ def python_check() -> tuple[str, str | None, str, bool]:
     python = os.environ.get("PYTHON") or "python3"
     supported = os.environ.get("SUPPORTED_PYTHON", "").split() or ["3.11", "3.12", "3.13"]
     check = subprocess.run([str(ROOT / "tools/check-python"), python, *supported], capture_output=True, text=True)
-    found = None if check.returncode else f"{python}: {_version([python, '--version'])}"
+    found = None if check.returncode else f"{python}: {version_of([python, '--version'])}"
     return (f"Python {', '.join(supported)} (PYTHON)", found, check.stdout.strip(), True)
 
 
@@ -104,7 +104,7 @@ def environment_check(what: str, folder: str, lock: str, target: str) -> tuple[s
     if not stamp.exists() or stamp.stat().st_mtime < (ROOT / lock).stat().st_mtime:
         return label, None, f"its install did not finish, or {lock} changed since: {target}", True
     if folder == ".tools/uv":
-        return label, _version([str(UV), "--version"]), "", False
+        return label, version_of([str(UV), "--version"]), "", False
     dry_run = subprocess.run(
         [str(UV), "pip", "sync", "--dry-run", "--offline", "--python", str(python), str(ROOT / lock)],
         capture_output=True,
@@ -121,13 +121,13 @@ def environment_check(what: str, folder: str, lock: str, target: str) -> tuple[s
 
 def checks() -> list[tuple[str, str | None, str, bool]]:
     """(what, what was found or None, how to fix, needed for make run/test)."""
-    docker = _version(["docker", "info", "--format", "{{.ServerVersion}}"])
+    docker = version_of(["docker", "info", "--format", "{{.ServerVersion}}"])
     architecture = host_architecture()
     engine_missing = sam_local_engine_missing()
     return [
         python_check(),
-        ("Node.js (dynalite)", _version(["node", "--version"]), "install Node.js 20+ with npm", True),
-        ("npm", _version(["npm", "--version"]), "install npm (comes with Node.js)", True),
+        ("Node.js (dynalite)", version_of(["node", "--version"]), "install Node.js 20+ with npm", True),
+        ("npm", version_of(["npm", "--version"]), "install npm (comes with Node.js)", True),
         *(environment_check(*environment) for environment in ENVIRONMENTS),
         runtime_check(),
         (

@@ -8,93 +8,22 @@ import argparse
 import errno
 import fcntl
 import os
-import selectors
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from contextlib import closing
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
+from localdev.processes import HOST, free_port, stop_process, wait_for_exit, wait_for_port
 from localdev.template import ROOT, table_key_schema
 
 DYNALITE = ROOT / "node_modules" / "dynalite" / "cli.js"
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def free_port_after(port: int, host: str = HOST) -> int | None:
-    """The first port after ``port`` that nothing holds now: a fix that works when pasted."""
-    for candidate in range(port + 1, min(port + 100, 65536)):
-        with closing(socket.socket()) as probe:
-            try:
-                probe.bind((host, candidate))
-            except OSError:
-                continue
-            return candidate
-    return None
-
-
-def wait_for_port(port: int, timeout: float = 20.0, process: subprocess.Popen | None = None, host: str = HOST) -> None:
-    """Returns once something accepts connections on ``host:port``; bounded by ``timeout``."""
-    host = HOST if host == "0.0.0.0" else host
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with code {process.returncode} before listening on {port}")
-        try:
-            socket.create_connection((host, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
-
-
-def first_line(process: subprocess.Popen, timeout: float = 30.0) -> str:
-    """The first line a child process prints on its stdout pipe; bounded by ``timeout``."""
-    assert process.stdout is not None, "started without stdout=PIPE"
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise TimeoutError(f"the process printed nothing in {timeout} s")
-    return process.stdout.readline()
-
-
-def stop_process(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM, timeout: float = 5.0) -> None:
-    """Asks a child process to stop (``how``), and kills it if it has not within ``timeout`` seconds."""
-    if process.poll() is not None:
-        return
-    process.send_signal(how)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_for_exit(process: subprocess.Popen) -> int:
-    """Waits for a child process to end, in steps short enough that Ctrl-C is handled.
-
-    The kernel may hand a process-wide SIGINT or SIGTERM to any thread, and Python runs its handler
-    in the main thread only when that thread runs Python code again: a plain ``wait()`` there, with
-    other threads alive, would wait on through the interrupt.
-    """
-    while True:
-        try:
-            return process.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 class PortInUse(OSError):
@@ -267,7 +196,7 @@ def ensure_table(endpoint: str, table_name: str, timeout: float = 20.0, logical_
 
 def ensure_tables(endpoint: str, table_name: str, idempotency_table_name: str | None = None) -> list[str]:
     """The service's tables for the courses table ``table_name``: it and its idempotency table
-    (by default ``<table_name>-idempotency``, the name course_service/settings.py derives when
+    (by default ``<table_name>-idempotency``, the name course_service/common/settings.py derives when
     IDEMPOTENCY_TABLE_NAME is unset). Returns the names of those it created."""
     tables = {table_name: "CoursesTable", idempotency_table_name or f"{table_name}-idempotency": "IdempotencyTable"}
     return [name for name, logical_id in tables.items() if ensure_table(endpoint, name, logical_id=logical_id)]
@@ -282,12 +211,12 @@ def missing_indexes(endpoint: str, table_name: str) -> set[str]:
 
 def rebuild_with_indexes(endpoint: str, table_name: str) -> bool:
     """For make run's own dynalite: a table created before template.yaml declared its indexes is
-    created again with them, its items copied over and given their catalogue (localdev.backfill).
+    created again with them, its items copied over and given their catalogue (ops.backfill).
     dynalite cannot add an index to a table: its UpdateTable ignores index creation. True if rebuilt.
     """
     if not missing_indexes(endpoint, table_name):
         return False
-    from localdev.backfill import backfill
+    from ops.backfill import backfill
 
     dynamodb = client(endpoint)
     pages = dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True)

@@ -65,7 +65,7 @@ REFUSALS = {
 # layer (forking this threaded HTTP server itself could copy held locks): a new instance then
 # costs milliseconds, not a full cold start; bench/ measures real cold starts.
 _processes = multiprocessing.get_context("forkserver")
-_processes.set_forkserver_preload(["course_service.resolver", "course_service.courses"])
+_processes.set_forkserver_preload(["course_service.edge.resolver", "course_service.core.courses"])
 
 
 def _serve_invocations(code_uri: Path, handler: str, function: str, timeout: float, channel: Connection) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
 
-from localdev.dynamodb import HOST, free_port, stop_process, wait_for_port
+from localdev.processes import HOST, free_port, stop_process, wait_for_port
 from localdev.template import ROOT
 
 # What the server prints is kept for stop(): its first lines (URL, routes) and its last ones.

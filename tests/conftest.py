@@ -24,7 +24,7 @@ def dynamodb_client():
 @pytest.fixture
 def table(dynamodb_client):
     """Empty courses and idempotency tables in moto, with the key schemas template.yaml declares."""
-    from course_service import settings
+    from course_service.common import settings
 
     tables = {settings.current.table_name: "CoursesTable", settings.current.idempotency_table_name: "IdempotencyTable"}
     with mock_aws():

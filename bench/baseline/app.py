@@ -15,7 +15,7 @@ from botocore.config import Config
 
 TABLE = os.environ["TABLE_NAME"]
 IDEMPOTENCY_TABLE = f"{TABLE}-idempotency"
-CATALOGUE = "courses"  # course_service.models.CATALOGUE: what puts a course in the list of all courses
+CATALOGUE = "courses"  # course_service.store.models.CATALOGUE: what puts a course in the list of all courses
 # Created once per instance, with the service's timeouts and retries.
 client = botocore.session.get_session().create_client(
     "dynamodb",

@@ -1,18 +1,18 @@
-"""POST /courses: creates a course; with an Idempotency-Key, once per key (course_service.idempotency)."""
+"""POST /courses: creates a course; with an Idempotency-Key, once per key (course_service.core.idempotency)."""
 
 from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import courses
-from course_service.entry import metrics, tracer
-from course_service.openapi_docs import course_success, documented_errors
-from course_service.resolver import create_app, lambda_entry_for
-from course_service.responses import course_location, course_response
-from course_service.schemas import CourseCreate, CourseResponse, IdempotencyKey
+from course_service import entry
+from course_service.common.observability import tracer
+from course_service.core import courses
+from course_service.core.schemas import CourseCreate, CourseResponse, IdempotencyKey
+from course_service.edge.openapi_docs import course_success, documented_errors
+from course_service.edge.resolver import create_app
+from course_service.edge.responses import created_answer, stored_response
 
 app = create_app()
 
@@ -47,16 +47,15 @@ IdempotencyKeyHeader = Annotated[
 @tracer.capture_method
 def create_course(course: CourseCreate, idempotency_key: IdempotencyKeyHeader = None) -> Response[CourseResponse]:
     if idempotency_key is None:
-        created, replayed = courses.create(course), False
-    else:
-        # Imported at the first keyed request: Powertools' idempotency utility and boto3 are ~55 ms
-        # of cold start that creates without a key never pay (docs/PERFORMANCE.md).
-        from course_service import idempotency
+        return stored_response(created_answer(courses.create(course)))
+    # Imported at the first keyed request: Powertools' idempotency utility and boto3 are part of a
+    # cold start that creates without a key never pay (docs/PERFORMANCE.md).
+    from course_service.core import idempotency
 
-        created, replayed = idempotency.create(course, idempotency_key, app.lambda_context)
-    if not replayed:
-        metrics.add_metric(name="CourseCreated", unit=MetricUnit.Count, value=1)
-    return course_response(created, HTTPStatus.CREATED, {"Location": course_location(created)})
+    answer, replayed = idempotency.create(course, idempotency_key, app.lambda_context, created_answer)
+    if replayed:
+        entry.replayed()
+    return stored_response(answer)
 
 
-lambda_handler = lambda_entry_for(app)
+lambda_handler = entry.lambda_entry_for(app)

@@ -5,14 +5,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import courses
-from course_service.conditional import preconditions
-from course_service.entry import metrics, tracer
-from course_service.openapi_docs import documented_errors
-from course_service.paths import course_name_from_path
-from course_service.resolver import create_app, lambda_entry_for
+from course_service.common.observability import tracer
+from course_service.core import courses
+from course_service.edge.conditional import preconditions
+from course_service.edge.openapi_docs import documented_errors
+from course_service.edge.paths import course_name_from_path
+from course_service.edge.resolver import create_app
+from course_service.entry import lambda_entry_for
 
 app = create_app()
 
@@ -35,7 +35,6 @@ def delete_course(
     # No return annotation: Powertools would document a JSON body for the 204 (Response[None] gives
     # "content: application/json, type null"), and a 204 has no content.
     courses.delete(course_name_from_path(name), preconditions(if_match, if_none_match))
-    metrics.add_metric(name="CourseDeleted", unit=MetricUnit.Count, value=1)
     return Response(HTTPStatus.NO_CONTENT)
 
 

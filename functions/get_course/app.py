@@ -1,5 +1,4 @@
-"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when
-If-Match does not."""
+"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when If-Match does not."""
 
 from http import HTTPStatus
 from typing import Annotated
@@ -7,14 +6,15 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from course_service import courses
-from course_service.conditional import preconditions
-from course_service.entry import tracer
-from course_service.openapi_docs import course_success, documented_errors, not_modified
-from course_service.paths import course_name_from_path
-from course_service.resolver import create_app, lambda_entry_for
-from course_service.responses import read_response
-from course_service.schemas import CourseResponse
+from course_service.common.observability import tracer
+from course_service.core import courses
+from course_service.core.schemas import CourseResponse
+from course_service.edge.conditional import preconditions
+from course_service.edge.openapi_docs import course_success, documented_errors, not_modified
+from course_service.edge.paths import course_name_from_path
+from course_service.edge.resolver import create_app
+from course_service.edge.responses import read_response
+from course_service.entry import lambda_entry_for
 
 app = create_app()
 

@@ -8,16 +8,18 @@ validation: it skips Powertools' event handler and Pydantic, which are most of a
 from http import HTTPStatus
 from typing import Any
 
-from course_service import courses
-from course_service.entry import RETRY_AFTER, lambda_entry, proxy_response, record_store_unavailable
-from course_service.errors import StoreUnavailable
+from course_service.common.observability import log_store_unavailable
+from course_service.core import courses
+from course_service.core.errors import StoreUnavailable
+from course_service.edge.proxy import RETRY_AFTER, proxy_response
+from course_service.entry import lambda_entry
 
 
 def health(event: dict[str, Any], context: object) -> dict[str, Any]:
     try:
         courses.check_store()
     except StoreUnavailable as error:
-        record_store_unavailable(error)
+        log_store_unavailable(error, error.error_code)
         return proxy_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unavailable"}, RETRY_AFTER)
     return proxy_response(HTTPStatus.OK, {"status": "ok"})
 

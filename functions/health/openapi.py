@@ -1,14 +1,16 @@
-"""How openapi.json describes GET /health. Read by the OpenAPI generator only (localdev/openapi.py):
-the function answers through app.py, without a resolver, to start faster. The fuzz tests check the
-real answers against this description."""
+"""How openapi.json describes GET /health.
+
+Read by the OpenAPI generator only (localdev/openapi.py): the function answers through app.py,
+without a resolver, to start faster. The fuzz tests check the real answers against this description.
+"""
 
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
 
-from course_service.openapi_docs import RETRY_AFTER, documented_errors
-from course_service.resolver import create_app
-from course_service.schemas import HealthResponse
+from course_service.core.schemas import HealthResponse
+from course_service.edge.openapi_docs import RETRY_AFTER, documented_errors
+from course_service.edge.resolver import create_app
 
 app = create_app()
 

@@ -6,12 +6,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from course_service import courses
-from course_service.entry import tracer
-from course_service.openapi_docs import documented_errors
-from course_service.paging import CursorParameter, page_response, start_after
-from course_service.resolver import create_app, lambda_entry_for
-from course_service.schemas import CoursePage, Level, PageSize
+from course_service.common.observability import tracer
+from course_service.core import courses
+from course_service.core.schemas import CoursePage, Level, PageSize
+from course_service.edge.openapi_docs import documented_errors
+from course_service.edge.paging import CursorParameter, page_response, start_after
+from course_service.edge.resolver import create_app
+from course_service.entry import lambda_entry_for
 
 app = create_app()
 

@@ -5,16 +5,16 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.metrics import MetricUnit
 
-from course_service import courses
-from course_service.conditional import preconditions
-from course_service.entry import metrics, tracer
-from course_service.openapi_docs import course_success, documented_errors
-from course_service.paths import course_name_from_path
-from course_service.resolver import create_app, lambda_entry_for
-from course_service.responses import course_response
-from course_service.schemas import CourseResponse, CourseUpdate
+from course_service.common.observability import tracer
+from course_service.core import courses
+from course_service.core.schemas import CourseResponse, CourseUpdate
+from course_service.edge.conditional import preconditions
+from course_service.edge.openapi_docs import course_success, documented_errors
+from course_service.edge.paths import course_name_from_path
+from course_service.edge.resolver import create_app
+from course_service.edge.responses import course_response
+from course_service.entry import lambda_entry_for
 
 app = create_app()
 
@@ -41,7 +41,6 @@ def update_course(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response[CourseResponse]:
     updated = courses.change_level(course_name_from_path(name), change, preconditions(if_match, if_none_match))
-    metrics.add_metric(name="CourseUpdated", unit=MetricUnit.Count, value=1)
     return course_response(updated)
 
 

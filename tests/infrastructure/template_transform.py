@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from localdev import template
+from tests.root import ROOT
 
-ROOT = template.ROOT
 TRANSLATE = Path(__file__).with_name("sam_translate.py")
 REGION = "us-east-1"
 PSEUDO_PARAMETERS = {

@@ -23,8 +23,8 @@ from localdev import template
 from localdev.__main__ import local_environment
 from localdev.dynamodb import Dynalite, ensure_tables
 from localdev.runtime import api_event
+from tests.root import ROOT
 
-ROOT = template.ROOT
 PROBE = Path(__file__).with_name("artifact_probe.py")
 SAM_CLI = os.environ.get("SAM_CLI") or shutil.which("sam")
 RUNTIME_PYTHON = os.environ.get("PYTHON_RUNTIME")

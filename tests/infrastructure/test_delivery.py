@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from localdev.template import ROOT
+from tests.root import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 
@@ -73,7 +73,7 @@ def test_each_deploy_is_followed_by_the_smoke_check_against_that_stacks_api_url(
     # The stack samconfig.toml names for the environment (course-service-<env>), its ApiUrl output.
     assert "course-service-${{ inputs.environment }}" in runs[smoke] and "ApiUrl" in runs[smoke]
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^smoke:.*\n(\t.*\n)*\t\$\(PY\) -m localdev\.smoke \"\$\(API\)\"", makefile, re.M)
+    assert re.search(r"^smoke:.*\n(\t.*\n)*\t\$\(PY\) -m ops\.smoke \"\$\(API\)\"", makefile, re.M)
 
 
 def test_ci_runs_make_test_then_sam_local_for_real():

@@ -7,11 +7,12 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from localdev import template
 from localdev.runtime import LambdaContext
+from tests.root import ROOT
 
-EVENTS_DIR = template.ROOT / "events"
+EVENTS_DIR = ROOT / "events"
 
 # Every event file: the function it is for (template logical id) and the status it gives, in the
 # order the test sends them: the misses first, then the create, then what needs the course.

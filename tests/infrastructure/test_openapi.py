@@ -4,7 +4,8 @@ import json
 import re
 
 from localdev import gateway, openapi
-from localdev.template import ROOT, routes
+from localdev.template import routes
+from tests.root import ROOT
 
 DOCUMENT = json.loads(openapi.OPENAPI_FILE.read_text())
 OPERATIONS = [operation for operations in DOCUMENT["paths"].values() for operation in operations.values()]
@@ -67,7 +68,7 @@ def test_every_operation_has_its_stable_readable_operation_id():
     assert named == OPERATION_IDS
 
 
-# The headers a client reads, on the answers that carry them (course_service.responses, and
+# The headers a client reads, on the answers that carry them (course_service.edge.responses, and
 # Retry-After on whatever may succeed when retried): True where every such answer has it. The unit
 # tests' ``api`` fixture checks every answer they get against the document the same way.
 CLIENT_HEADERS = {
@@ -94,7 +95,7 @@ def test_every_header_a_client_reads_is_declared_on_the_answers_that_send_it():
 
 def test_with_cors_on_a_browser_may_read_every_declared_header():
     """A client in a browser (a generated TypeScript client, say) reads only the headers CORS exposes."""
-    from course_service.entry import EXPOSED_HEADERS
+    from course_service.edge.proxy import EXPOSED_HEADERS
 
     declared = {
         name

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localdev.template import ROOT
+from tests.root import ROOT
 
 DOCUMENTS = ("README.md", "SECURITY.md", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "docs").glob("*.md")))
 # The pages whose statements each name the tests that prove them.

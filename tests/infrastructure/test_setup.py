@@ -12,7 +12,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from localdev import doctor
-from localdev.template import ROOT
+from tests.root import ROOT
 
 # What `.ci/run` and a person run: every target that installs something on the way.
 TARGETS = ("run", "test", "test-sam-local", "build", "bench", "load", "lock")

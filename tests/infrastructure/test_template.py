@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from localdev import template
+from tests.root import ROOT
 
-ROOT = template.ROOT
 TEMPLATE = template.load()
 RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
@@ -35,45 +35,46 @@ def _pynamodb_call(call: ast.Call) -> str | None:
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if name in MODEL_CLASS_ONLY and not (
-        isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "Course"
+        isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "CourseItem"
     ):
         return None
     return name
 
 
-REPOSITORY = ROOT / "layers/course_common/course_service/repository.py"
+LAYER = ROOT / "layers/course_common/course_service"
+# The store's write kinds, by the class the core builds and the one in conditional_writes that sends it.
+WRITE_KINDS = {"Creation": "_Create", "Change": "_Change", "Removal": "_Remove"}
 
 
-def _repository_actions() -> dict[str, set[str]]:
-    """For each function of repository.py: the DynamoDB actions it and the functions it calls use."""
-    tree = ast.parse(REPOSITORY.read_text())
-    direct: dict[str, set[str]] = {}
-    calls: dict[str, set[str]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            # The module's own functions are called by plain name; ``x.get(...)`` is never one of them.
-            names = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
-            model_calls = {_pynamodb_call(c) for c in ast.walk(node) if isinstance(c, ast.Call)}
-            direct[node.name] = {PYNAMODB_CALL_TO_ACTION[n] for n in model_calls if n in PYNAMODB_CALL_TO_ACTION}
-            calls[node.name] = names
-    resolved = {}
-    for name in direct:
-        actions, seen, todo = set(), set(), [name]
-        while todo:
-            current = todo.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            actions |= direct.get(current, set())
-            todo += [c for c in calls.get(current, ()) if c in direct]
-        resolved[name] = actions
-    return resolved
+def _model_actions(node: ast.AST) -> set[str]:
+    calls = {_pynamodb_call(c) for c in ast.walk(node) if isinstance(c, ast.Call)}
+    return {PYNAMODB_CALL_TO_ACTION[n] for n in calls if n in PYNAMODB_CALL_TO_ACTION}
+
+
+def _reads_actions() -> dict[str, set[str]]:
+    """For each function of store/reads.py: the DynamoDB actions it uses."""
+    tree = ast.parse((LAYER / "store/reads.py").read_text())
+    return {node.name: _model_actions(node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _write_kind_actions() -> dict[str, set[str]]:
+    """For each kind of write (store/conditional_writes.py): the actions of its class and its bases,
+    and the read by which a refusal or a lost reply is told."""
+    tree = ast.parse((LAYER / "store/conditional_writes.py").read_text())
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+    def actions(name: str) -> set[str]:
+        node = classes[name]
+        bases = {base.id for base in node.bases if isinstance(base, ast.Name) and base.id in classes}
+        return _model_actions(node).union(*(actions(base) for base in bases))
+
+    return {kind: actions(cls) | _reads_actions()["read"] for kind, cls in WRITE_KINDS.items()}
 
 
 def _module_calls(module: str) -> dict[str, set[tuple[str | None, str]]]:
     """For each top-level function of a course_service module: the calls it and the module's
     functions it calls make, as (module name or None, function name)."""
-    tree = ast.parse((ROOT / f"layers/course_common/course_service/{module}.py").read_text())
+    tree = ast.parse((LAYER / f"{module}.py").read_text())
     direct: dict[str, set[tuple[str | None, str]]] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
@@ -102,13 +103,20 @@ def _module_calls(module: str) -> dict[str, set[tuple[str | None, str]]]:
     return resolved
 
 
-def _domain_to_repository() -> dict[str, set[str]]:
-    return {name: {f for m, f in calls if m == "repository"} for name, calls in _module_calls("courses").items()}
+def _core_actions() -> dict[str, set[str]]:
+    """For each function of core/courses.py: the DynamoDB actions of the reads it makes and of the
+    writes it builds."""
+    reads, writes = _reads_actions(), _write_kind_actions()
+    return {
+        name: {a for m, f in calls if m == "reads" for a in reads.get(f, ())}
+        | {a for m, f in calls if m is None and f in writes for a in writes[f]}
+        for name, calls in _module_calls("core/courses").items()
+    }
 
 
 def _idempotency_store_actions() -> set[str]:
     """What Powertools' DynamoDB idempotency store calls (``self.client.put_item(...)``, ...), read
-    from its source: the actions a function using course_service.idempotency needs on that table."""
+    from its source: the actions a function using course_service.core.idempotency needs on that table."""
     from aws_lambda_powertools.utilities.idempotency.persistence import dynamodb as store
 
     tree = ast.parse(Path(store.__file__).read_text())
@@ -124,9 +132,9 @@ def _idempotency_store_actions() -> set[str]:
 
 
 def _function_actions(logical_id: str) -> dict[str, set[str]]:
-    """DynamoDB actions reachable from a function's handler, by table: handler -> courses.* ->
-    repository.* on the courses table; handler -> idempotency.* -> Powertools' store on its table
-    (and -> courses.* on the courses table)."""
+    """DynamoDB actions reachable from a function's handler, by table: handler -> courses.* -> the
+    store's reads and writes on the courses table; handler -> idempotency.* -> Powertools' store on
+    its table (and -> courses.* on the courses table)."""
     code = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py"
     tree = ast.parse(code.read_text())
     called = {
@@ -134,12 +142,11 @@ def _function_actions(logical_id: str) -> dict[str, set[str]]:
         for c in ast.walk(tree)
         if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
     }
-    idempotency = _module_calls("idempotency")
+    idempotency = _module_calls("core/idempotency")
     domain_calls = {f for m, f in called if m == "courses"}
     domain_calls |= {f for m, entry in called if m == "idempotency" for mm, f in idempotency[entry] if mm == "courses"}
-    repo = _repository_actions()
-    domain = _domain_to_repository()
-    actions = {"CoursesTable": {a for d in domain_calls for r in domain[d] for a in repo[r]}}
+    core = _core_actions()
+    actions = {"CoursesTable": {a for d in domain_calls for a in core[d]}}
     if any(m == "idempotency" for m, _ in called):
         actions["IdempotencyTable"] = _idempotency_store_actions()
     return {table: found for table, found in actions.items() if found}
@@ -175,7 +182,7 @@ def test_each_function_may_call_exactly_the_dynamodb_actions_its_code_uses(logic
 
 
 def test_only_the_create_function_uses_the_idempotency_table_which_matches_powertools_store():
-    from course_service import idempotency
+    from course_service.core import idempotency
 
     assert {name for name in FUNCTIONS if "IdempotencyTable" in _function_actions(name)} == {"CreateCourseFunction"}
     assert _idempotency_store_actions() == {
@@ -187,7 +194,7 @@ def test_only_the_create_function_uses_the_idempotency_table_which_matches_power
     variables = RESOURCES["CreateCourseFunction"]["Properties"]["Environment"]["Variables"]
     assert variables == {"IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"}}
     table = RESOURCES["IdempotencyTable"]["Properties"]
-    store = idempotency._STORE
+    store = idempotency.STORE
     assert table["KeySchema"] == [{"AttributeName": store.key_attr, "KeyType": "HASH"}]
     assert table["AttributeDefinitions"] == [{"AttributeName": store.key_attr, "AttributeType": "S"}]
     assert store.sort_key_attr is None
@@ -233,13 +240,13 @@ def test_every_function_and_the_layer_are_python313_on_the_architecture_paramete
 
 def test_dynamodb_endpoint_is_declared_empty_so_sam_local_can_set_it():
     # `sam local --env-vars` only sets variables the template declares; empty means the regional
-    # endpoint (course_service/settings.py), so AWS is unaffected.
+    # endpoint (course_service/common/settings.py), so AWS is unaffected.
     assert template.function_environment()["DYNAMODB_ENDPOINT"] == ""
 
 
 def test_sam_local_env_vars_file_sets_only_declared_variables():
     # SAM silently drops a variable the template does not declare: such an entry would do nothing.
-    env_file = json.loads((ROOT / "localdev" / "sam-local-env.json").read_text())
+    env_file = json.loads((ROOT / "samlocal" / "sam-local-env.json").read_text())
     assert set(env_file) == {"Parameters"}
     assert set(env_file["Parameters"]) <= template.declared_variables()
     assert {"DYNAMODB_ENDPOINT", "IDEMPOTENCY_TABLE_NAME"} <= template.declared_variables()
@@ -261,12 +268,12 @@ def test_table_is_keyed_by_name_on_demand_and_named_by_environment():
 def test_the_model_and_the_template_declare_the_same_table_keys_and_indexes():
     """The PynamoDB model (keys, indexes, their projections) is the template's table, item for item:
     a query on an index the template lacks fails only in AWS."""
-    from course_service.models import Course
+    from course_service.store.models import CourseItem
 
     def key_schema(keys):
         return sorted((key["AttributeName"], key["KeyType"]) for key in keys)
 
-    model = Course._get_schema()
+    model = CourseItem._get_schema()
     table = RESOURCES["CoursesTable"]["Properties"]
     assert key_schema(model["key_schema"]) == key_schema(table["KeySchema"])
     assert sorted(map(tuple, (d.values() for d in model["attribute_definitions"]))) == sorted(
@@ -284,7 +291,7 @@ def test_the_model_and_the_template_declare_the_same_table_keys_and_indexes():
 
 
 def test_the_list_indexes_sort_by_name_within_one_catalogue_partition_or_one_level():
-    from course_service.models import CATALOGUE, Course
+    from course_service.store.models import CATALOGUE, CourseItem
 
     indexes = RESOURCES["CoursesTable"]["Properties"]["GlobalSecondaryIndexes"]
     keys = {index["IndexName"]: key_schema_of(index) for index in indexes}
@@ -292,7 +299,7 @@ def test_the_list_indexes_sort_by_name_within_one_catalogue_partition_or_one_lev
         "courses-by-name": [("catalogue", "HASH"), ("name", "RANGE")],
         "courses-by-level": [("level", "HASH"), ("name", "RANGE")],
     }
-    fresh = Course("x", level="beginner")
+    fresh = CourseItem("x", level="beginner")
     assert fresh.catalogue == CATALOGUE  # every course written through the model is in the full list
 
 
@@ -301,10 +308,11 @@ def key_schema_of(index: dict) -> list[tuple[str, str]]:
 
 
 def test_function_timeout_leaves_a_keyed_create_its_three_calls_and_stays_under_api_gateway():
-    """Each request stops calling DynamoDB at its deadline (course_service.deadline); the timeout must
+    """Each request stops calling DynamoDB at its deadline (course_service.common.deadline); the timeout must
     leave room for the happy path of the slowest request even when each call takes the longest an
     attempt can: a keyed create's record, course and record completion, and the answer."""
-    from course_service import deadline, retry_policy
+    from course_service.common import deadline
+    from course_service.store import retry_policy
 
     slowest_happy_path = 3 * retry_policy.attempt_seconds() + deadline.ANSWER_SECONDS
     timeout = TEMPLATE["Globals"]["Function"]["Timeout"]
@@ -348,7 +356,7 @@ def test_sam_build_makes_an_arm64_python313_layer_and_thin_functions(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     layer = build_dir / "CourseCommonLayer" / "python"
-    assert (layer / "course_service" / "resolver.py").exists()
+    assert (layer / "course_service" / "edge" / "resolver.py").exists()
     # The docs page's files: Swagger UI from the layer's Powertools, the initializer with the function.
     swagger_ui = layer / "aws_lambda_powertools" / "event_handler" / "openapi" / "swagger_ui"
     assert {"swagger-ui-bundle.min.js", "swagger-ui.min.css"} <= {p.name for p in swagger_ui.iterdir()}

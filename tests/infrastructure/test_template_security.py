@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from localdev import template
+from tests.root import ROOT
 
-ROOT = template.ROOT
 TEMPLATE = template.load()
 RESOURCES = TEMPLATE["Resources"]
 PARAMETERS = TEMPLATE["Parameters"]

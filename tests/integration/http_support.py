@@ -2,7 +2,7 @@
 
 import uuid
 
-from course_service.paths import course_path as path_of  # the service's own: one home for the course URL
+from course_service.edge.paths import course_path as path_of  # the service's own: one home for the course URL
 
 __all__ = ["path_of", "unique"]
 

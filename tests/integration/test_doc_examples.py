@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from localdev.server_process import LocalServer
-from localdev.template import ROOT
+from tests.root import ROOT
 
 PAGES = ["README.md", "SECURITY.md", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "docs").glob("*.md"))]
 SHELL_LANGUAGES = {"", "sh", "shell", "bash", "console"}
@@ -347,13 +347,13 @@ def test_troubleshooting_shows_the_lines_the_code_prints(monkeypatch, tmp_path):
     import errno
 
     from localdev import __main__ as localdev_main
-    from localdev import dynamodb
-    from localdev.dynamodb import free_port
+    from localdev import processes
+    from localdev.processes import free_port
 
     shown = troubleshooting_messages()
     assert len(shown) == 6
 
-    monkeypatch.setattr(dynamodb, "free_port_after", lambda port, host: 3001)  # the first free one here
+    monkeypatch.setattr(processes, "free_port_after", lambda port, host: 3001)  # the first free one here
     busy = OSError(errno.EADDRINUSE, "Address already in use")
     assert shown["The port is in use"] == localdev_main._cannot_listen("127.0.0.1", 3000, busy)
     assert shown["The data folder is in use"] == localdev_main._cannot_open(".data/dynalite", in_use=True)

@@ -11,8 +11,9 @@ from contextlib import closing
 
 import pytest
 
-from localdev.dynamodb import client, first_line, free_port
-from localdev.template import ROOT
+from localdev.dynamodb import client
+from localdev.processes import first_line, free_port
+from tests.root import ROOT
 
 
 def test_serves_the_courses_table_on_the_given_address_until_interrupted():

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from localdev.openapi import OPENAPI_FILE
-from localdev.template import ROOT
 from tests.integration.client_lifecycle import PACKAGE
+from tests.root import ROOT
 
 # make test installs it and names it; run by hand, the test needs `make .tools/openapi-python-client/.installed`.
 GENERATOR = Path(

@@ -5,10 +5,10 @@ from urllib.parse import quote, urljoin
 
 import pytest
 
-from localdev.dynamodb import free_port
+from localdev.processes import free_port
 from localdev.server_process import LocalServer
-from localdev.template import ROOT
 from tests.integration.http_support import path_of, unique
+from tests.root import ROOT
 
 COURSE_FIELDS = {"name", "level", "created_at", "updated_at"}
 

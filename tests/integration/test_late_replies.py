@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from localdev.dynamodb import client
-from localdev.fault_proxy import FaultProxy
 from localdev.server_process import LocalServer
+from testing.fault_proxy import FaultProxy
 from tests.integration.http_support import path_of
 
 TABLE = "courses-late"

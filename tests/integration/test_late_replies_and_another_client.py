@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from localdev.fault_proxy import FaultProxy
 from localdev.server_process import LocalServer
+from testing.fault_proxy import FaultProxy
 from tests.integration.http_support import path_of
 
 TABLE = "courses-window"

@@ -1,4 +1,4 @@
-"""A short version of `make load` (localdev/load.py) through the local server against dynalite:
+"""A short version of `make load` (testing/load.py) through the local server against dynalite:
 concurrent clients mixing creates, reads, If-Match updates, list pages, deletes, and the churn of a
 few shared names (deleted and created again); no 5xx, nothing lost, nothing resurrected, no double
 increment, everything listed. And the same with a share of DynamoDB's replies held past the read
@@ -8,8 +8,9 @@ from collections import Counter
 
 import pytest
 
-from localdev.fault_proxy import FaultProxy
-from localdev.load import (
+from localdev.server_process import LocalServer
+from testing.fault_proxy import FaultProxy
+from testing.load import (
     FAULT_HOLD,
     FAULT_READ_TIMEOUT,
     ChurnLog,
@@ -21,7 +22,6 @@ from localdev.load import (
     page_problem,
     run_load,
 )
-from localdev.server_process import LocalServer
 
 CLIENTS = 8
 DURATION = 3.0  # seconds; `make load` runs for minutes

@@ -12,7 +12,7 @@ from contextlib import closing
 
 import pytest
 
-from localdev.dynamodb import HOST, free_port
+from localdev.processes import HOST, free_port
 from localdev.server_process import LocalServer, TerminalCommand, request
 from tests.integration.http_support import path_of, unique
 

@@ -1,12 +1,12 @@
-"""`make smoke API=<url>` (localdev/smoke.py), the contract check run after each deploy, run here
+"""`make smoke API=<url>` (ops/smoke.py), the contract check run after each deploy, run here
 against the local server so that it cannot rot; its SigV4 signing, checked without sending."""
 
 import os
 import subprocess
 import sys
 
-from localdev import smoke
-from localdev.template import ROOT
+from ops import smoke
+from tests.root import ROOT
 
 # No credentials anywhere in the usual chain (and no instance metadata lookup): the smoke check then
 # sends unsigned requests, as the local server needs.
@@ -24,7 +24,7 @@ NO_CREDENTIALS = {
 def run_smoke(url: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in {**os.environ, **env}.items() if v != ""}
     return subprocess.run(
-        [sys.executable, "-m", "localdev.smoke", url],
+        [sys.executable, "-m", "ops.smoke", url],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -14,7 +14,7 @@ import pytest
 
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from localdev.template import ROOT
+from tests.root import ROOT
 
 TRY_IT_OUT = Path(__file__).with_name("try_it_out.js")
 BUNDLE = resources.files("aws_lambda_powertools.event_handler.openapi") / "swagger_ui" / "swagger-ui-bundle.min.js"

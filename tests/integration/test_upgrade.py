@@ -43,4 +43,4 @@ def test_a_table_from_before_the_indexes_is_rebuilt_with_them_and_its_courses_li
     assert "Rebuilt table courses-old" in printed
     assert page.status == 200 and [item["name"] for item in page.body["items"]] == ["Old A", "Old B"]
     assert [item["name"] for item in advanced.body["items"]] == ["Old B"]
-    assert page.body["items"][0] == read.body  # kept as it was (localdev.backfill changes no version)
+    assert page.body["items"][0] == read.body  # kept as it was (ops.backfill changes no version)

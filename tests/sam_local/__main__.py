@@ -3,7 +3,7 @@
 Docker. Needs root (namespaces, mounts, apt).
 
 1. From the cache outside the clone, made on first use: the container engine's files
-   (localdev/container_engine.py) and the stand-in image's root filesystem (localdev/lambda_image.py).
+   (samlocal/container_engine.py) and the stand-in image's root filesystem (samlocal/lambda_image.py).
 2. docs/LOCAL.md's build for `sam local`, as written there (``make sam-build``: this machine's
    architecture, into .aws-sam/build/), here, where the layer's dependencies can be downloaded.
 3. dockerd in private namespaces; the image imported under the SAM CLI's name for it.
@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from localdev.container_engine import PrivateEngine, cache_dir, engine_files
 from localdev.doctor import host_architecture, sam_local_engine_missing
-from localdev.lambda_image import image_name, import_image, root_filesystem
-from localdev.template import ROOT
+from samlocal.container_engine import PrivateEngine, cache_dir, engine_files
+from samlocal.lambda_image import image_name, import_image, root_filesystem
+from tests.root import ROOT
 from tests.sam_local.sam_cli import BUILT_TEMPLATE, OUTER_MAKE, readme_commands
 
 log = logging.getLogger("sam_local")

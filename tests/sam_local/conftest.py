@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from localdev.dynamodb import ensure_tables, first_line, stop_process
+from localdev.dynamodb import ensure_tables
+from localdev.processes import first_line, stop_process
 from localdev.runtime import load_handler
-from localdev.template import ROOT, routes
+from localdev.template import routes
+from tests.root import ROOT
 from tests.sam_local.sam_cli import SAM_ENV_VARS, SamCli
 
 TEMPLATE = os.environ.get("SAM_LOCAL_TEMPLATE")

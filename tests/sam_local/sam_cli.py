@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from localdev.template import ROOT, declared_variables
+from localdev.template import declared_variables
+from tests.root import ROOT
 
-ENV_VARS_FILE = ROOT / "localdev" / "sam-local-env.json"
+ENV_VARS_FILE = ROOT / "samlocal" / "sam-local-env.json"
 SAM_ENV_VARS = json.loads(ENV_VARS_FILE.read_text())["Parameters"]
 BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"  # where `make sam-build` builds
 # Set by the `make test-sam-local` that runs the by-hand commands: a person's make has none of them.

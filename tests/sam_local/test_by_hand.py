@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from localdev.server_process import TerminalCommand, request
 from tests.infrastructure.test_events import EVENTS_DIR
 from tests.sam_local.sam_cli import BUILT_TEMPLATE, OUTER_MAKE, readme_commands
@@ -119,7 +119,7 @@ def test_the_readme_commands_work_as_written_and_leave_nothing_running(person):
     architecture = os.environ["SAM_LOCAL_ARCHITECTURE"]
     name = event_name("create_course.json")
     options = (
-        "--env-vars localdev/sam-local-env.json --add-host host.docker.internal:host-gateway "
+        "--env-vars samlocal/sam-local-env.json --add-host host.docker.internal:host-gateway "
         f"--parameter-overrides Architecture={architecture}" + ("" if docker else " --skip-pull-image")
     )
 

@@ -3,8 +3,8 @@ with the local server (`make run`), each answer with its documented status, and 
 
 import pytest
 
-from course_service.paths import course_path
-from localdev.dynamodb import free_port, stop_process, wait_for_port
+from course_service.edge.paths import course_path
+from localdev.processes import free_port, stop_process, wait_for_port
 from localdev.server_process import LocalServer, request
 from tests.sam_local.sam_cli import Answer
 

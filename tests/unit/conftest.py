@@ -19,9 +19,9 @@ from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core.models import botocore_stubber as moto_backend
 
-from course_service import courses
-from course_service.models import Course
-from course_service.paths import course_path
+from course_service.core import write_decisions
+from course_service.edge.paths import course_path
+from course_service.store.models import CourseItem
 from tests import openapi_document
 from tests.unit.support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
 
@@ -141,17 +141,33 @@ def clock(monkeypatch) -> list[datetime]:
         issued.append(next(ticks))
         return issued[-1]
 
-    monkeypatch.setattr(courses, "_now", now)
+    monkeypatch.setattr(write_decisions, "now", now)
     return issued
 
 
-class DynamoDBSpy:
-    """Stands in front of the service's DynamoDB client: records every call, can make some fail."""
+def service_clients() -> list:
+    """The service's DynamoDB clients: the courses' (PynamoDB's) and the Idempotency-Key records'."""
+    from course_service.core import idempotency
 
-    def __init__(self, client):
-        self._real_call = client._make_api_call
+    return [CourseItem._get_connection().connection.client, idempotency.STORE.client]
+
+
+class DynamoDBSpy:
+    """Stands in front of the service's DynamoDB clients: records every call in the order made, can
+    make some fail."""
+
+    def __init__(self, clients):
         self.calls: list[tuple[str, dict]] = []
         self._failures: dict[tuple[str, str | None], Exception] = {}
+        self._real_calls = {id(client): client._make_api_call for client in clients}
+
+    def attached_to(self, client):
+        real_call = self._real_calls[id(client)]
+
+        def call(operation: str, params: dict):
+            return self(operation, params, real_call)
+
+        return call
 
     def fail(self, operation: str, error: Exception, table: str | None = None) -> None:
         """From now on, every ``operation`` call (on ``table`` only, if given) raises ``error``
@@ -166,21 +182,22 @@ class DynamoDBSpy:
     def operations(self) -> list[str]:
         return [operation for operation, _ in self.calls]
 
-    def __call__(self, operation: str, params: dict):
+    def __call__(self, operation: str, params: dict, real_call):
         self.calls.append((operation, params))
         for rule in ((operation, params.get("TableName")), (operation, None)):
             if rule in self._failures:
                 raise self._failures[rule]
-        return self._real_call(operation, params)
+        return real_call(operation, params)
 
 
 @pytest.fixture
 def dynamodb(monkeypatch) -> DynamoDBSpy:
-    """A spy on the botocore client PynamoDB uses for the Course model (under PynamoDB's own error
-    handling, above botocore's retries: an injected error is what botocore raises after them)."""
-    client = Course._get_connection().connection.client
-    spy = DynamoDBSpy(client)
-    monkeypatch.setattr(client, "_make_api_call", spy)
+    """A spy on the service's botocore clients (under PynamoDB's and Powertools' own error handling,
+    above botocore's retries: an injected error is what botocore raises after them)."""
+    clients = service_clients()
+    spy = DynamoDBSpy(clients)
+    for client in clients:
+        monkeypatch.setattr(client, "_make_api_call", spy.attached_to(client))
     return spy
 
 
@@ -222,8 +239,8 @@ class LateReplies:
     service see exactly what a real timeout gives them.
     """
 
-    def __init__(self, client):
-        self._events = client.meta.events
+    def __init__(self, clients):
+        self._clients = clients
         self._lost: dict[tuple[str, str | None], int] = {}
         self._meanwhile: dict[tuple[str, str | None], Callable[[], object] | None] = {}
         self._applied: dict[tuple[str, str | None], bool] = {}
@@ -249,7 +266,8 @@ class LateReplies:
         self._applied[(operation, table)] = applied
         event = f"before-send.dynamodb.{operation}"
         if event not in self.registered:
-            self._events.register_first(event, self._send, unique_id=f"late-replies-{operation}")
+            for client in self._clients:
+                client.meta.events.register_first(event, self._send, unique_id=f"late-replies-{operation}")
             self.registered.append(event)
 
     def heal(self) -> None:
@@ -272,12 +290,13 @@ class LateReplies:
 
     def remove(self) -> None:
         for event in self.registered:
-            self._events.unregister(event, unique_id=f"late-replies-{event.rsplit('.', 1)[-1]}")
+            for client in self._clients:
+                client.meta.events.unregister(event, unique_id=f"late-replies-{event.rsplit('.', 1)[-1]}")
 
 
 @pytest.fixture
 def late_replies(table) -> Iterator[LateReplies]:
     """Lose DynamoDB's replies to chosen operations after they were applied (see LateReplies)."""
-    late = LateReplies(Course._get_connection().connection.client)
+    late = LateReplies(service_clients())
     yield late
     late.remove()

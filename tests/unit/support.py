@@ -14,9 +14,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from course_service import settings
-from course_service.conditional import etag
-from course_service.models import Course
+from course_service.common import settings
+from course_service.core.courses import Course
+from course_service.edge.conditional import etag
 
 TABLE_NAME = os.environ["TABLE_NAME"]  # set by pyproject.toml's [tool.pytest_env]
 # Not set for the tests: the default, derived from TABLE_NAME, as localdev derives it too.
@@ -45,7 +45,7 @@ ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com"
 
 # The first time the ``clock`` fixture hands out, and the ETag of a course created then.
 CLOCK_START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
-FIRST_ETAG = etag(Course("any", created_at=CLOCK_START, version=1))
+FIRST_ETAG = etag(Course("any", "beginner", CLOCK_START, CLOCK_START, version=1))
 
 
 def timestamp(value: str) -> datetime:

@@ -5,7 +5,7 @@ is the truth when the truth can be known; when it cannot, 503 says so.
 (tests/integration/test_late_replies_and_another_client.py does the same over HTTP with a delaying proxy.)
 """
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from tests.unit.support import timestamp
 
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}

@@ -11,7 +11,7 @@ import pytest
 
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from localdev.template import ROOT
+from tests.root import ROOT
 
 PAGE_POLICY = {
     "default-src": ["'none'"],

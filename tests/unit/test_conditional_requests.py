@@ -10,7 +10,7 @@ If-None-Match on GET (test_update_course.py, test_delete_course.py, test_get_cou
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from tests.unit.support import TABLE_NAME
 
 CHANGED = {"message": "The course has changed since the given ETag"}

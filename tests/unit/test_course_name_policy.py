@@ -14,9 +14,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from course_service.errors import CourseNotFound
-from course_service.models import Course
-from course_service.paths import course_name_from_path, course_path
+from course_service.core.errors import CourseNotFound
+from course_service.edge.paths import course_name_from_path, course_path
+from course_service.store.models import CourseItem
 from tests.unit.support import CLOCK_START
 
 NFC_CAFE = "Caf\u00e9"
@@ -240,7 +240,7 @@ def test_names_that_only_look_alike_are_distinct_courses(create, get, stored, fi
 
 
 def test_a_name_stored_before_the_rule_in_nfd_cannot_be_addressed_by_a_path(table, get, put, delete, stored):
-    Course(NFD_CAFE, level="beginner", created_at=CLOCK_START, updated_at=CLOCK_START).save()  # behind the rule
+    CourseItem(NFD_CAFE, level="beginner", created_at=CLOCK_START, updated_at=CLOCK_START).save()  # behind the rule
 
     for spelling in (NFD_CAFE, NFC_CAFE):
         assert get(spelling).status == 404

@@ -4,8 +4,8 @@ have is 404 (the name policy itself: test_course_name_policy.py)."""
 
 import pytest
 
-from course_service.errors import CourseNotFound
-from course_service.paths import course_name_from_path
+from course_service.core.errors import CourseNotFound
+from course_service.edge.paths import course_name_from_path
 
 # Names holding what URL decoding can get wrong: %, +, =, ;, spaces, non-ASCII, and
 # percent-sequences that a second decoding would turn into something else.

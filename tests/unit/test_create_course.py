@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from course_service import courses
+from course_service.core import write_decisions
 from tests.unit.support import COURSE_FIELDS, LEVELS, timestamp
 
 STRONG_ETAG = re.compile(r'^"[^"]*"$')
@@ -181,7 +181,7 @@ def test_a_taken_name_is_409_saying_a_course_with_this_name_already_exists(creat
 
 
 def test_timestamps_are_utc_to_the_microsecond(api, table, monkeypatch):
-    monkeypatch.setattr(courses, "_now", lambda: datetime(2026, 11, 27, 14, 30, 0, 123456, tzinfo=UTC))
+    monkeypatch.setattr(write_decisions, "now", lambda: datetime(2026, 11, 27, 14, 30, 0, 123456, tzinfo=UTC))
 
     reply = api("POST", "/courses", body={"name": "Intro to Python", "level": "beginner"})
 
@@ -189,7 +189,7 @@ def test_timestamps_are_utc_to_the_microsecond(api, table, monkeypatch):
 
 
 def test_a_time_on_a_whole_second_still_has_its_six_fractional_digits(api, table, monkeypatch):
-    monkeypatch.setattr(courses, "_now", lambda: datetime(2026, 11, 27, 14, 30, 0, 0, tzinfo=UTC))
+    monkeypatch.setattr(write_decisions, "now", lambda: datetime(2026, 11, 27, 14, 30, 0, 0, tzinfo=UTC))
 
     reply = api("POST", "/courses", body={"name": "On the second", "level": "beginner"})
 

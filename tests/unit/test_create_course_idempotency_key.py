@@ -14,13 +14,14 @@ from urllib.parse import urljoin
 
 import pytest
 
-from course_service import courses
-from course_service.errors import CreateInProgress
-from course_service.paths import course_path
-from course_service.schemas import CourseCreate
+from course_service.core import courses
+from course_service.core.errors import CreateInProgress
+from course_service.core.schemas import CourseCreate
+from course_service.edge.paths import course_path
+from course_service.edge.responses import created_answer
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
-from localdev.template import ROOT
+from tests.root import ROOT
 from tests.unit.support import IDEMPOTENCY_TABLE_NAME, TABLE_NAME, TRANSIENT_ERRORS, client_error
 
 KEY = "4f9c1b0e-8d2a-4c6e-9a57-0c3d2b1e6f48"
@@ -244,7 +245,7 @@ def test_a_keyed_create_of_an_existing_name_is_409_in_four_calls(keyed, create, 
 
 
 def test_a_replay_is_not_counted_as_a_created_course_and_in_progress_is_a_conflict(keyed, capsys, monkeypatch):
-    from course_service import idempotency
+    from course_service.core import idempotency
     from tests.unit.support import metric_names
 
     keyed()
@@ -267,6 +268,20 @@ def test_records_expire_after_24_hours_and_hold_no_key_in_clear(keyed, idempoten
     assert "my-secret-looking-key" not in json.dumps(record, default=str) + record_id
     assert abs(int(record["expiration"]) - (time.time() + 24 * 3600)) < 600  # a clock reading, not a speed
     assert record["status"] == "COMPLETED"
+
+
+def test_a_record_holds_the_answer_to_replay_and_nothing_of_the_stored_item(keyed, idempotency_records):
+    first = keyed()
+
+    [record] = idempotency_records().values()
+    data = json.loads(record["data"])
+    assert data == {
+        "status": 201,
+        "headers": {"ETag": first.headers["etag"], "Location": first.headers["location"]},
+        "body": first.body,
+    }
+    for internal in ("write_token", "created_by", "catalogue", "version"):
+        assert internal not in record["data"]
 
 
 def test_without_the_header_nothing_changes_one_call_and_a_duplicate_is_409(api, table, dynamodb, idempotency_records):
@@ -292,7 +307,7 @@ from moto import mock_aws
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_handler
 handler = load_handler(Path({str(route.code_uri)!r}), {route.handler!r})
-from course_service import settings
+from course_service.common import settings
 loaded = {{}}
 with mock_aws():
     client = boto3.client("dynamodb")
@@ -319,7 +334,7 @@ print(json.dumps(loaded))
 
 
 def test_a_request_whose_key_is_in_flight_is_409_with_retry_after_and_creates_nothing(api, table, stored, monkeypatch):
-    from course_service import idempotency
+    from course_service.core import idempotency
 
     create_course = courses.create
     arrived = []
@@ -331,13 +346,13 @@ def test_a_request_whose_key_is_in_flight_is_409_with_retry_after_and_creates_no
 
     monkeypatch.setattr(courses, "create", create_while_a_retry_arrives)
 
-    course, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext())
+    answer, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext(), created_answer)
 
     [retry] = arrived
     assert retry.status == 409
     assert retry.body == {"message": IN_PROGRESS}
     assert int(retry.headers["retry-after"]) > 0
-    assert (course.name, replayed) == ("Chemistry", False)
+    assert (answer["status"], answer["body"]["name"], replayed) == (201, "Chemistry", False)
     assert list(stored()) == ["Chemistry"]
     later = api("POST", "/courses", body=CHEMISTRY, headers={"Idempotency-Key": KEY})
     assert later.status == 201
@@ -347,14 +362,14 @@ def test_a_request_whose_key_is_in_flight_is_409_with_retry_after_and_creates_no
 def test_racing_requests_with_one_key_create_one_course_and_the_others_are_replayed_or_in_progress(
     atomic_items, table, stored
 ):
-    from course_service import idempotency
+    from course_service.core import idempotency
 
     def one_request() -> str:
         try:
-            course, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext())
+            answer, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext(), created_answer)
         except CreateInProgress:
             return "in progress"
-        assert course.name == "Chemistry"
+        assert answer["body"]["name"] == "Chemistry"
         return "replayed" if replayed else "created"
 
     outcomes = in_parallel(one_request)

@@ -1,6 +1,6 @@
 """Every request ends, answered, before the function's timeout, however slow DynamoDB is: the deadline
-comes from the Lambda context's remaining time (course_service.deadline), and the retry policy starts
-no attempt that could end after it (course_service.retry_policy).
+comes from the Lambda context's remaining time (course_service.common.deadline), and the retry policy starts
+no attempt that could end after it (course_service.store.retry_policy).
 
 Time is simulated: each DynamoDB request whose reply is lost takes the longest an attempt can take
 (connect and read timeouts), on the clock the deadline is read on; the check is that the last
@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from course_service import deadline, retry_policy
+from course_service.common import deadline
+from course_service.store import retry_policy
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from tests.conftest import Reply

@@ -6,8 +6,8 @@ from http import HTTPStatus
 
 import pytest
 
-from course_service import courses
-from course_service.errors import CourseError
+from course_service.core import courses
+from course_service.core.errors import CourseError
 from tests.unit.support import FIRST_ETAG, PERMANENT_ERRORS, TRANSIENT_ERRORS
 
 # One request per DynamoDB call a request can make, against the existing course "Chemistry".

@@ -7,7 +7,7 @@ out here, so these tests hold whatever the ETag's format."""
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 
 
 def test_get_answers_200_with_the_course_and_its_etag(create, get):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from localdev import template
-from localdev.template import ROOT
+from tests.root import ROOT
 from tests.unit.support import TABLE_NAME, TRANSIENT_ERRORS
 
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course_service import request_checks
-from course_service.conditional import EPOCH, MICROSECOND
-from course_service.paths import course_path
+from course_service.edge import request_checks
+from course_service.edge.conditional import EPOCH, MICROSECOND
+from course_service.edge.paths import course_path
 from localdev.openapi import OPENAPI_FILE
 from tests.unit.support import metric_names
 

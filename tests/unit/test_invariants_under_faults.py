@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from course_service import courses
-from course_service.conditional import etag
-from course_service.models import Course
-from course_service.paths import course_path
+from course_service.core import write_decisions
+from course_service.edge.paths import course_path
+from course_service.store.models import CourseItem
 
 STEPS = 250
 NAMES = ("Algebra", "Biology")
@@ -76,15 +75,15 @@ class Walk:
 
     def check(self) -> None:
         present = set()
-        for item in self.table.scan(TableName=Course.Meta.table_name, ConsistentRead=True)["Items"]:
-            course = Course.from_raw_data(item)
+        for item in self.table.scan(TableName=CourseItem.Meta.table_name, ConsistentRead=True)["Items"]:
+            course = CourseItem.from_raw_data(item)
             name, created, updated = course.name, course.created_at.isoformat(), course.updated_at.isoformat()
             key = (name, created)
             present.add(key)
             if course.updated_at < course.created_at:
                 self.problems.append(f"{name}: updated_at {updated} before created_at {created}")
             if key in self.gone:
-                self.problems.append(f"{name}: the incarnation {etag(course)} came back")
+                self.problems.append(f"{name}: the incarnation {course.revision} came back")
             before = self.seen.get(key)
             if before is not None and not (
                 (updated, course.version) == before or (updated > before[0] and course.version > before[1])
@@ -99,9 +98,9 @@ def test_the_invariants_hold_under_lost_replies_other_writers_and_clocks_that_di
     api, table, late_replies, monkeypatch, seed
 ):
     walk = Walk(api, table, seed)
-    real_now = courses._now
+    real_now = write_decisions.now
     # Each request's clock is off by up to 20 ms either way: many Lambda instances, each its own clock.
-    monkeypatch.setattr(courses, "_now", lambda: real_now() + timedelta(milliseconds=walk.rng.uniform(-20, 20)))
+    monkeypatch.setattr(write_decisions, "now", lambda: real_now() + timedelta(milliseconds=walk.rng.uniform(-20, 20)))
 
     for _ in range(STEPS):
         walk.step(late_replies)
@@ -126,7 +125,7 @@ def test_a_write_from_an_instance_whose_clock_is_behind_is_stamped_just_after_wh
 def test_a_write_refused_by_the_clock_more_often_than_it_is_stamped_is_503_and_changes_nothing(
     api, put, stored, monkeypatch, clock_behind_after_create
 ):
-    monkeypatch.setattr(courses, "STAMPS", 1)
+    monkeypatch.setattr(write_decisions, "STAMPS", 1)
     before = stored()
 
     reply = put("Chemistry", "advanced")
@@ -139,6 +138,6 @@ def test_a_write_refused_by_the_clock_more_often_than_it_is_stamped_is_503_and_c
 def clock_behind_after_create(create, monkeypatch):
     """Creates "Chemistry"; then this instance's clock is an hour behind the one that created it."""
     created = create("Chemistry")
-    real_now = courses._now
-    monkeypatch.setattr(courses, "_now", lambda: real_now() - timedelta(hours=1))
+    real_now = write_decisions.now
+    monkeypatch.setattr(write_decisions, "now", lambda: real_now() - timedelta(hours=1))
     return created

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from tests.unit.support import COURSE_FIELDS, LEVELS, TABLE_NAME
 
 # In code point order, which is DynamoDB's (UTF-8 byte) order: upper case before lower case, then

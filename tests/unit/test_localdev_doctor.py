@@ -36,7 +36,7 @@ def test_gives_the_architecture_parameter_that_runs_natively(monkeypatch):
 def test_python_for_sam_build_is_named_for_the_targets_that_put_it_on_path(monkeypatch):
     """`make sam-build` (and `make build`) put the runtime on PATH: `[ok]` is true for them; a plain
     `sam build` finds only a python3.13 on PATH, and the line says when there is none."""
-    monkeypatch.setattr(doctor, "_runtime_python", lambda: "/opt/pythons/3.13.1/bin/python3.13")
+    monkeypatch.setattr(doctor, "runtime_python", lambda: "/opt/pythons/3.13.1/bin/python3.13")
     monkeypatch.setattr(doctor.shutil, "which", lambda command: None)
 
     what, found, _, required = doctor.runtime_check()
@@ -49,15 +49,15 @@ def test_python_for_sam_build_is_named_for_the_targets_that_put_it_on_path(monke
 
 
 def test_python_for_sam_build_on_path_is_said_plainly(monkeypatch):
-    monkeypatch.setattr(doctor, "_runtime_python", lambda: "/usr/bin/python3.13")
+    monkeypatch.setattr(doctor, "runtime_python", lambda: "/usr/bin/python3.13")
     monkeypatch.setattr(doctor.shutil, "which", lambda command: f"/usr/bin/{command}")
-    monkeypatch.setattr(doctor, "_version", lambda command: "Python 3.13.1")
+    monkeypatch.setattr(doctor, "version_of", lambda command: "Python 3.13.1")
 
     assert doctor.runtime_check()[1] == "/usr/bin/python3.13 (make sam-build puts it on PATH)"
 
 
 def test_python_for_sam_build_missing_says_how_to_get_it(monkeypatch):
-    monkeypatch.setattr(doctor, "_runtime_python", lambda: None)
+    monkeypatch.setattr(doctor, "runtime_python", lambda: None)
 
     _, found, fix, _ = doctor.runtime_check()
 
@@ -67,4 +67,4 @@ def test_python_for_sam_build_missing_says_how_to_get_it(monkeypatch):
 def test_the_runtime_the_makefile_is_given_is_the_one_checked(monkeypatch, tmp_path):
     monkeypatch.setenv("PYTHON_RUNTIME", "/somewhere/python3.13")
 
-    assert doctor._runtime_python() == "/somewhere/python3.13"
+    assert doctor.runtime_python() == "/somewhere/python3.13"

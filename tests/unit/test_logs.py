@@ -8,7 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from course_service import courses, entry
+from course_service.common import observability
+from course_service.core import courses
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from tests.unit.support import TRANSIENT_ERRORS
@@ -41,16 +42,16 @@ def test_every_log_line_is_json_with_the_request_id_and_no_body_or_credential(
     handlers, table, monkeypatch, method, resource, path, body
 ):
     log = io.StringIO()
-    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
-    level = entry.logger.log_level
-    entry.logger.setLevel("DEBUG")  # every line the service can write, as with LogLevel=DEBUG
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
+    level = observability.logger.log_level
+    observability.logger.setLevel("DEBUG")  # every line the service can write, as with LogLevel=DEBUG
     route = template.route(method, resource)
     headers = {"Content-Type": "application/json", "Authorization": CREDENTIAL, "X-Amz-Security-Token": "tok-secret"}
     event = api_event(method, path, route=route, headers=headers, body=json.dumps(body) if body else None)
     try:
         handlers[route.function](event, LambdaContext(function_name=route.function))
     finally:
-        entry.logger.setLevel(level)
+        observability.logger.setLevel(level)
 
     lines = [json.loads(line) for line in log.getvalue().splitlines()]
     assert lines, "a request leaves at least one log line"
@@ -75,7 +76,7 @@ def test_an_unexpected_error_is_logged_with_the_request_id(
 
     monkeypatch.setattr(courses, function, explode)
     log = io.StringIO()
-    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
     route = template.route(method, resource)
     event = api_event(method, path, route=route)
 
@@ -106,7 +107,7 @@ def test_dynamodb_unavailable_is_one_warning_line_with_its_error_code_and_no_sta
     error = make_error(operation)
     dynamodb.fail(operation, error)
     log = io.StringIO()
-    monkeypatch.setattr(entry.logger.registered_handler, "stream", log)
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
     route = template.route(method, resource)
     body = json.dumps({"level": "advanced"}) if method == "PUT" else None
     event = api_event(method, path, route=route, headers={"Content-Type": "application/json"}, body=body)
@@ -118,7 +119,7 @@ def test_dynamodb_unavailable_is_one_warning_line_with_its_error_code_and_no_sta
     code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
     assert (line["level"], line["message"], line["error_code"]) == ("WARNING", "DynamoDB unavailable", code)
     # A write that was sent and got no usable answer may have been applied; one refused or never
-    # sent was not (course_service.retry_policy).
+    # sent was not (course_service.store.retry_policy).
     maybe_applied = code in {"ReadTimeoutError", "ConnectionClosedError", "InternalServerError", "ServiceUnavailable"}
     assert line["error"] == ("WriteOutcomeUnknown" if method == "PUT" and maybe_applied else "StoreUnavailable")
     assert line["correlation_id"] == event["requestContext"]["requestId"]

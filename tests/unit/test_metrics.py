@@ -3,8 +3,8 @@
 
 import pytest
 
-from course_service import courses
-from course_service.errors import StoreUnavailable
+from course_service.core import courses
+from course_service.core.errors import StoreUnavailable
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from tests.unit.support import metric_names

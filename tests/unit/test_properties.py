@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from course_service.paths import course_path
-from course_service.request_checks import parse_json
-from course_service.schemas import CourseCreate, CourseUpdate
+from course_service.core.schemas import CourseCreate, CourseUpdate
+from course_service.edge.paths import course_path
+from course_service.edge.request_checks import parse_json
 from localdev import template
 
 LEVELS = ("beginner", "intermediate", "advanced")

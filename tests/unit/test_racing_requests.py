@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from course_service import courses
-from course_service.errors import CourseAlreadyExists, CourseChanged, CourseNotFound
-from course_service.models import Preconditions, Revision
-from course_service.schemas import CourseCreate, CourseUpdate
+from course_service.common.preconditions import Preconditions, Revision
+from course_service.core import courses
+from course_service.core.errors import CourseAlreadyExists, CourseChanged, CourseNotFound
+from course_service.core.schemas import CourseCreate, CourseUpdate
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_module
 from tests.unit.support import TABLE_NAME

@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
-from course_service import courses, settings
-from course_service.errors import StoreUnavailable
+from course_service.common import settings
+from course_service.core import courses
+from course_service.core.errors import StoreUnavailable
 
 ORIGIN = "https://app.example.com"
 DENY_ALL = "default-src 'none'; frame-ancestors 'none'"

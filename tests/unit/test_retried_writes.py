@@ -1,4 +1,4 @@
-"""A write whose DynamoDB reply was lost. botocore does not send it again (course_service.retry_policy);
+"""A write whose DynamoDB reply was lost. botocore does not send it again (course_service.store.retry_policy);
 one consistent read finds out what happened, and the caller gets the outcome of its own request:
 201 or 200 when it was applied, the refusal when it was refused, and a write that was not applied is
 sent again only pinned to the course it was meant for. When nothing can tell, 503 says so.
@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from course_service.paths import course_path
+from course_service.edge.paths import course_path
 from tests.unit.support import TABLE_NAME
 
 CHEMISTRY = {"name": "Chemistry", "level": "beginner"}

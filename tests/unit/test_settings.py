@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from course_service.settings import ConfigurationError, Settings
+from course_service.common.settings import ConfigurationError, Settings
 
 
 def test_an_empty_environment_gives_the_documented_defaults():
@@ -61,7 +61,7 @@ def test_settings_cannot_change_once_read():
 def test_a_function_with_a_bad_timeout_fails_at_import_with_the_variable_named():
     env = {**os.environ, "DYNAMODB_READ_TIMEOUT": "abc", "PYTHONPATH": os.pathsep.join(sys.path)}
     started = subprocess.run(
-        [sys.executable, "-c", "import course_service.settings"],
+        [sys.executable, "-c", "import course_service.common.settings"],
         env=env,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""SnapStart's runtime hooks (course_service/snapstart.py): registered only while Lambda initializes
+"""SnapStart's runtime hooks (course_service/store/snapstart.py): registered only while Lambda initializes
 for a snapshot, the DynamoDB client made before it, and nothing that must differ between restored
 instances shared by two of them.
 
@@ -19,9 +19,10 @@ import threading
 import botocore.session
 import pytest
 
-from course_service import courses, snapstart
-from course_service.errors import CourseNotFound
-from course_service.models import Course
+from course_service.core import courses
+from course_service.core.errors import CourseNotFound
+from course_service.store import snapstart
+from course_service.store.models import CourseItem
 from localdev import template
 
 # The runtime's module, as aws/snapshot-restore-py defines it: a registry of (function, args, kwargs).
@@ -63,7 +64,7 @@ def run_after_restore():
 @pytest.fixture
 def fresh_client(monkeypatch):
     """The Course model without a connection yet, as in a new instance; counts botocore clients made."""
-    monkeypatch.setattr(Course, "_connection", None)
+    monkeypatch.setattr(CourseItem, "_connection", None)
     created = []
     create_client = botocore.session.Session.create_client
 
@@ -119,7 +120,7 @@ def _restored_instance(snapshot_state, restore, invoke, name):
         run_after_restore()
     drawn = random.random()
     assert invoke("POST", "/courses", body={"name": name, "level": "beginner"}).status == 201
-    return drawn, Course.get(name, consistent_read=True).write_token
+    return drawn, CourseItem.get(name, consistent_read=True).write_token
 
 
 def test_two_instances_restored_from_one_snapshot_draw_different_numbers_and_write_tokens(
@@ -171,7 +172,7 @@ def dynamodb_on_loopback(monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveDynamoDB)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr(Course.Meta, "host", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setattr(CourseItem.Meta, "host", f"http://127.0.0.1:{server.server_address[1]}")
     yield _KeepAliveDynamoDB.connections
     server.shutdown()
     server.server_close()
@@ -208,8 +209,8 @@ before = [f.__qualname__ for f, _, _ in runtime.get_before_snapshot()]
 after = [f.__qualname__ for f, _, _ in runtime.get_after_restore()]
 for func, args, kwargs in reversed(runtime.get_before_snapshot()):
     func(*args, **kwargs)
-from course_service.models import Course
-print(json.dumps({"before": before, "after": after, "client": Course._get_connection().connection._client is not None}))
+from course_service.store.models import CourseItem
+print(json.dumps({"before": before, "after": after, "client": CourseItem._get_connection().connection._client is not None}))
 """
 
 
@@ -236,7 +237,7 @@ import json, os, random, sys, typing
 os.environ.pop("AWS_LAMBDA_INITIALIZATION_TYPE", None)
 sys.path.insert(0, sys.argv[1])
 before = set(sys.modules)
-from course_service import snapstart
+from course_service.store import snapstart
 registered = snapstart.register()
 print(json.dumps({"registered": registered, "new": sorted(set(sys.modules) - before)}))
 """
@@ -251,4 +252,7 @@ def test_without_snapstart_the_hooks_module_costs_nothing_but_itself():
         check=True,
         timeout=60,
     ).stdout
-    assert json.loads(out) == {"registered": False, "new": ["course_service", "course_service.snapstart"]}
+    assert json.loads(out) == {
+        "registered": False,
+        "new": ["course_service", "course_service.store", "course_service.store.snapstart"],
+    }

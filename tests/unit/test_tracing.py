@@ -15,7 +15,8 @@ import sys
 
 import pytest
 
-from localdev.template import ROOT, function_environment
+from localdev.template import function_environment
+from tests.root import ROOT
 
 NAME = "Secret Seminar 7f3a"
 # One traced Lambda instance per value of POWERTOOLS_TRACER_CAPTURE_RESPONSE given as arguments (Tracer

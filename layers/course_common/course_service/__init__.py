@@ -1,4 +1,7 @@
-"""Course Service shared code: schemas, the DynamoDB model, domain operations and HTTP glue.
+"""Course Service's shared code, shipped as a Lambda layer (``python/course_service``).
 
-Shipped as a Lambda layer (``python/course_service``) so every function imports one copy.
+Four layers, each importing only those below it (pyproject.toml's import contracts, checked by make
+lint; docs/ARCHITECTURE.md draws them): ``entry`` (the Lambda entry point), ``edge`` (HTTP),
+``core`` (the course operations and their decisions), ``store`` (DynamoDB); and ``common``, what
+they all share.
 """

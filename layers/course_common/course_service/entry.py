@@ -1,170 +1,94 @@
-"""What every function's Lambda entry point shares: logger, metrics, tracer, and the wrapper that
-ties them to a request. It imports neither Powertools' event handler nor Pydantic, so a function
-that needs no routing or validation (health) can start without them (docs/PERFORMANCE.md).
+"""The Lambda entry point of every function.
+
+The request's deadline, request-id correlated logs, traces, every outcome counted once, a bare 500
+for anything that escapes, the headers of every response; and SnapStart's runtime hooks, registered
+at import as Lambda requires.
+
+It imports neither Powertools' event handler nor Pydantic, so that a function that needs no
+routing (health) starts without them; :func:`lambda_entry_for` loads the resolver for those that
+route.
 """
 
-import json
-import warnings
-from collections.abc import Callable
+from contextvars import ContextVar
 from http import HTTPStatus
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
-from course_service import deadline, settings, snapstart
+from course_service.common import deadline
+from course_service.common.observability import ProxyHandler, log_unexpected_error, logger, metrics, tracer
+from course_service.edge.proxy import add_response_headers, internal_error
+from course_service.store import snapstart
 
-# Service name, metrics namespace, log level and tracing switch come from POWERTOOLS_* variables.
-logger = Logger()
-metrics = Metrics()
-# Routes that record no metric (reads, health) are normal here, not worth a warning per request.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-RETRY_AFTER = {"Retry-After": str(settings.RETRY_AFTER_SECONDS)}
-INTERNAL_ERROR = "Internal server error"
-
-# On every response: never sniffed into another type, and nothing may load in or frame it (JSON is
-# data, not a page). A response that sets its own policy (the docs page) keeps it.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-}
-# What a browser script may read of a response beyond the CORS-safelisted headers.
-EXPOSED_HEADERS = "ETag, Location, Retry-After"
-
-# A Lambda proxy handler: API Gateway's event in, the proxy response out.
-ProxyHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
-Method = TypeVar("Method", bound=Callable[..., Any])
-
-
-class TracerDecorators(Protocol):
-    """What the service uses of Powertools' ``Tracer``, which both it and :class:`NoTracer` provide."""
-
-    def capture_lambda_handler(self, lambda_handler: ProxyHandler) -> Callable[..., Any]: ...
-
-    def capture_method(self, method: Method) -> Method: ...
-
-
-class NoTracer:
-    """Tracing off: Tracer's decorators, doing nothing.
-
-    Powertools' ``Tracer()`` imports the X-Ray SDK even when tracing is disabled (about 250 ms of a
-    cold start, docs/PERFORMANCE.md); this stand-in imports nothing and adds nothing per request.
-    """
-
-    def capture_lambda_handler(self, lambda_handler: ProxyHandler) -> Callable[..., Any]:
-        return lambda_handler
-
-    def capture_method(self, method: Method) -> Method:
-        return method
-
-
-def _tracer() -> TracerDecorators:
-    if not settings.current.tracing_enabled:
-        return NoTracer()
-    from aws_lambda_powertools import Tracer
-
-    return Tracer()
-
-
-tracer = _tracer()
 # SnapStart: the DynamoDB client made before the snapshot, and each restored instance its own
-# (course_service/snapstart.py). Registered at import, as Lambda requires; nothing without SnapStart.
+# (course_service/store/snapstart.py). Nothing happens without SnapStart.
 snapstart.register()
 
+# The outcomes counted, each as a metric of its own: the answers that mean something went wrong or
+# was refused, by status; a course's writes, by method and status.
+COUNTED_STATUSES: dict[int, str] = {
+    HTTPStatus.CONFLICT: "CourseConflict",
+    HTTPStatus.PRECONDITION_FAILED: "CourseConflict",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "ValidationFailed",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "UnexpectedError",  # for UnexpectedErrorsAlarm: not a Lambda error
+    HTTPStatus.SERVICE_UNAVAILABLE: "StoreUnavailable",  # DynamoDB, whichever function answered
+}
+COUNTED_WRITES: dict[tuple[str, int], str] = {
+    ("POST", HTTPStatus.CREATED): "CourseCreated",
+    ("PUT", HTTPStatus.OK): "CourseUpdated",
+    ("DELETE", HTTPStatus.NO_CONTENT): "CourseDeleted",
+}
 
-def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """A JSON response in API Gateway's proxy format, for handlers that have no resolver."""
-    return {
-        "statusCode": int(status),
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(body, separators=(",", ":")),  # compact, as Powertools writes bodies
-        "isBase64Encoded": False,
-    }
-
-
-def record_unexpected_error() -> None:
-    """Logs the exception being handled (stack trace, request id) and counts it for the
-    UnexpectedErrorsAlarm: a handler that answers 500 has not failed as far as Lambda knows, so
-    Lambda's Errors metric never sees it. Call it from an ``except`` block."""
-    logger.exception("Unhandled error")
-    metrics.add_metric(name="UnexpectedError", unit=MetricUnit.Count, value=1)
-
-
-def store_error_code(error: BaseException) -> str:
-    """What DynamoDB, or the connection to it, said, in one word: DynamoDB's error code
-    (``ThrottlingException``, ...) or botocore's error class (``EndpointConnectionError``,
-    ``ReadTimeoutError``, ...), the first along the chain of causes. Never their text, which can
-    quote a key (a course name)."""
-    cause: BaseException | None = error
-    for _ in range(10):  # a chain is a few links long; a cycle must not hang a request
-        if cause is None:
-            break
-        if isinstance(cause, ClientError):
-            return str(cause.response.get("Error", {}).get("Code") or "ClientError")
-        if isinstance(cause, BotoCoreError):
-            return type(cause).__name__
-        cause = cause.__cause__ or cause.__context__
-    return "unknown"
+# Set by a handler whose answer repeats an earlier request's (an Idempotency-Key replay): that
+# outcome was counted when it happened.
+_replay: ContextVar[bool] = ContextVar("replay", default=False)
 
 
-def record_store_unavailable(error: BaseException) -> None:
-    """Logs an expected failure (DynamoDB throttled, failing or out of reach: the answer is 503) as
-    one WARNING line: which domain error, and its error code. No stack trace: those are for the
-    unexpected (:func:`record_unexpected_error`), and would be most of the log when a table is down."""
-    logger.warning("DynamoDB unavailable", error=type(error).__name__, error_code=store_error_code(error))
+def replayed() -> None:
+    """Marks this request's answer as a replay of an earlier one's, so that it is not counted again."""
+    _replay.set(True)
 
 
-def response_headers() -> dict[str, str]:
-    """The headers every response carries: security headers, and CORS when an origin is configured
-    (API Gateway answers the preflight; a proxy integration's real answers need these from us)."""
-    if not settings.current.cors_allow_origin:
-        return SECURITY_HEADERS
-    return {
-        **SECURITY_HEADERS,
-        "Access-Control-Allow-Origin": settings.current.cors_allow_origin,
-        "Access-Control-Expose-Headers": EXPOSED_HEADERS,
-    }
-
-
-def _add_headers(response: dict[str, Any], headers: dict[str, str]) -> None:
-    """Adds the headers the response does not set itself (names compare case-insensitively), in the
-    form it uses: the resolver answers with ``multiValueHeaders``, health with ``headers``."""
-    own = {name.lower() for key in ("headers", "multiValueHeaders") for name in response.get(key) or {}}
-    key = "multiValueHeaders" if response.get("multiValueHeaders") is not None else "headers"
-    target = response.get(key) or {}
-    for name, value in headers.items():
-        if name.lower() not in own:
-            target[name] = [value] if key == "multiValueHeaders" else value
-    response[key] = target
+def _count(event: dict[str, Any], status: int) -> None:
+    """Counts the outcome of one request: the one place the service's metrics are recorded."""
+    name = COUNTED_STATUSES.get(status)
+    if name is None and not _replay.get():
+        name = COUNTED_WRITES.get((str(event.get("httpMethod")), status))
+    if name is not None:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
 def lambda_entry(handle: ProxyHandler) -> ProxyHandler:
-    """The Lambda entry point for ``handle``: the request's deadline, request-id correlated logs,
-    traces, flushed metrics, a bare 500 for anything ``handle`` lets escape (its text is logged,
-    never sent), the headers of every response, and every 503 counted."""
+    """The Lambda entry point for ``handle`` (see the module docstring)."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        deadline.start(context)  # every DynamoDB call must end before it (course_service.retry_policy)
+        deadline.start(context)  # every DynamoDB call must end before it (course_service.store.retry_policy)
+        _replay.set(False)
         try:
             response = handle(event, context)
         except Exception:
-            record_unexpected_error()
-            response = proxy_response(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": INTERNAL_ERROR})
-        if response["statusCode"] == HTTPStatus.SERVICE_UNAVAILABLE:
-            # Every 503 here means DynamoDB throttled, failed or did not answer, whichever function
-            # answered it: counted once, here, for StoreUnavailableAlarm (and left out of Api5xxAlarm).
-            metrics.add_metric(name="StoreUnavailable", unit=MetricUnit.Count, value=1)
-        _add_headers(response, response_headers())
-        # API Gateway's access log already records every request (by the same request id), so this
-        # line is DEBUG: ~50-90 us a request at INFO (docs/PERFORMANCE.md), ~1 us when filtered.
-        # The route template, not the path, and never the body: names and bodies stay out of logs.
+            log_unexpected_error()
+            response = internal_error()
+        _count(event, response["statusCode"])
+        add_response_headers(response)
+        # DEBUG: API Gateway's access log already records every request, by the same request id
+        # (the cost of this line at INFO: docs/PERFORMANCE.md). The route template, not the path,
+        # and never the body: names and bodies stay out of logs.
         logger.debug("Request handled", route=event.get("resource"), status=response["statusCode"])
         return response
 
     return cast(ProxyHandler, lambda_handler)
+
+
+def lambda_entry_for(app: "APIGatewayRestResolver") -> ProxyHandler:
+    """The Lambda entry point for a resolver's routes (course_service.edge.resolver)."""
+    from course_service.edge.resolver import handler_for
+
+    return lambda_entry(handler_for(app))

@@ -1,0 +1,1 @@
+"""HTTP: routing, request checks, conditional requests, responses, and the API document's answers."""

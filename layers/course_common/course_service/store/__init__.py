@@ -1,0 +1,1 @@
+"""DynamoDB: the course item, its conditional writes and reads, the retry policy, the records' store."""

@@ -1,0 +1,23 @@
+"""The botocore client every call on the courses table goes through, with the service's retry policy on it.
+
+The one place that reaches into PynamoDB's connection: PynamoDB has no public way to hand over its
+client, and the policy must be on it (course_service.store.retry_policy).
+"""
+
+from typing import Any
+
+from course_service.store import retry_policy
+from course_service.store.models import CourseItem
+
+
+def dynamodb_client() -> Any:
+    """PynamoDB's client for the courses table, created the first time it is asked for."""
+    return CourseItem._get_connection().connection.client
+
+
+def connected() -> None:
+    """Puts the retry policy on the client, once per client.
+
+    PynamoDB makes a new client when its credentials went missing, so this runs before each use.
+    """
+    retry_policy.install(dynamodb_client())

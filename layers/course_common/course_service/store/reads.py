@@ -1,0 +1,77 @@
+"""Reads of the courses table: one course, the table's health, a page of courses."""
+
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from course_service.store.client import connected
+from course_service.store.failures import Failure, Unavailable, classify
+from course_service.store.models import CATALOGUE, CourseItem, CoursesByLevel, CoursesByName
+
+
+def _unavailable(error: PynamoDBException) -> Unavailable:
+    """DynamoDB throttled, failed or did not answer; a bug (anything else) goes up as it is."""
+    if classify(error) is Failure.PERMANENT:
+        raise error
+    return Unavailable()
+
+
+def read(name: str) -> CourseItem | None:
+    """One strongly consistent GetItem; None if there is no such course.
+
+    Strongly consistent: a course is readable as soon as its create returned.
+    """
+    connected()
+    try:
+        return CourseItem.get(name, consistent_read=True)
+    except CourseItem.DoesNotExist:
+        return None
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+
+
+def check_store() -> None:
+    """Raises Unavailable unless the table answers (one DescribeTable)."""
+    connected()
+    try:
+        CourseItem.describe_table()
+    except (PynamoDBException, ClientError) as error:
+        # PynamoDB's describe_table lets DynamoDB's errors through unwrapped, but "not found".
+        raise Unavailable() from error
+
+
+@dataclass(frozen=True)
+class Page:
+    """Up to a page of courses in name order, and whether more follow them."""
+
+    courses: list[CourseItem]
+    more: bool
+
+
+def list_page(level: str | None, after: str | None, limit: int) -> Page:
+    """One Query on an index, in name order.
+
+    The first ``limit`` courses named after ``after`` (all courses, or those of ``level``).
+    Eventually consistent: indexes cannot be read strongly.
+
+    It asks for one course more than the page: if it comes, another page follows, so the last page
+    says so without a second call (DynamoDB's LastEvaluatedKey may come with a page that is exactly
+    full and ends the index, which would send the client to an empty page).
+    """
+    connected()
+    index: CoursesByName | CoursesByLevel
+    if level is None:
+        index, partition, sort_key = CourseItem.by_name, CATALOGUE, CoursesByName.name
+    else:
+        index, partition, sort_key = CourseItem.by_level, level, CoursesByLevel.name
+    start = sort_key > after if after is not None else None
+    try:
+        # One page from the page iterator: the item iterator would call again after a short page.
+        found = next(index.query(partition, range_key_condition=start, page_size=limit + 1).page_iter)
+    except PynamoDBException as error:
+        raise _unavailable(error) from error
+    items = found["Items"]
+    # More than a page, or DynamoDB stopped early (its 1 MB cap, far above 101 courses).
+    more = len(items) > limit or (bool(items) and "LastEvaluatedKey" in found)
+    return Page([CourseItem.from_raw_data(item) for item in items[:limit]], more)  # the extra one unread

@@ -1,0 +1,1 @@
+"""Test tools: the load test of the local server and the DynamoDB fault proxy."""
