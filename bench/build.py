@@ -25,22 +25,24 @@ RUNTIME = BUILD / "runtime"  # like /var/runtime: the botocore the Lambda runtim
 RUNTIME_PACKAGES = ("botocore", "jmespath", "urllib3", "dateutil", "six.py")
 
 
-def finish(python: str, folder: Path, bytecode_only: bool = False) -> None:
+def finish(python: str, folder: Path, bytecode_only: bool = False, script: Path = FINISH) -> None:
     """What ``make build`` does after ``sam build`` (tools/finish_build.py), with the runtime's Python.
 
     ``bytecode_only``: .pyc next to the code and nothing removed, for folders that stand in for
     something else than the layer (the floor, the runtime's botocore).
     """
     subprocess.run(
-        [python, str(FINISH), *(["--bytecode-only"] if bytecode_only else []), str(folder)],
+        [python, str(script), *(["--bytecode-only"] if bytecode_only else []), str(folder)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
 
 
-def build(sam: str, python: str, root: Path = BUILD, cache: Path = BUILD / "cache") -> Path:
+def build(sam: str, python: str, root: Path = BUILD, cache: Path = BUILD / "cache", checkout: Path = ROOT) -> Path:
     """Runs sam build for the host into ``root``/sam-output (SAM_OUTPUT), finishes a copy of it in
-    ``root``/sam (SAM_BUILD: the layer slimmed, all compiled, as ``make build`` does); returns the latter."""
+    ``root``/sam (SAM_BUILD: the layer slimmed, all compiled, as ``make build`` does); returns the latter.
+
+    ``checkout``: whose template.yaml and finishing step (another checkout, for bench.compare)."""
     output, finished = root / SAM_OUTPUT.name, root / SAM_BUILD.name
     env = {
         **os.environ,
@@ -53,7 +55,7 @@ def build(sam: str, python: str, root: Path = BUILD, cache: Path = BUILD / "cach
             sam,
             "build",
             "--template-file",
-            str(ROOT / "template.yaml"),
+            str(checkout / "template.yaml"),
             "--build-dir",
             str(output),
             "--cache-dir",
@@ -64,13 +66,13 @@ def build(sam: str, python: str, root: Path = BUILD, cache: Path = BUILD / "cach
         ],
         check=True,
         env=env,
-        cwd=ROOT,
+        cwd=checkout,
         stdout=subprocess.DEVNULL,
     )
     if finished.exists():
         shutil.rmtree(finished)
     shutil.copytree(output, finished, symlinks=True)
-    finish(python, finished)
+    finish(python, finished, script=checkout / FINISH.relative_to(ROOT))
     return finished
 
 
