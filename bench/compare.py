@@ -8,22 +8,23 @@ and this checkout over OTHER. OTHER is any checkout, e.g. ``git worktree add ../
 """
 
 import argparse
+import copy
 import os
 import statistics
 import sys
 from pathlib import Path
 
 from bench import build
-from bench.__main__ import FUNCTIONS, ROOT, workspace
+from bench.__main__ import FUNCTIONS, ROOT, Bench, workspace
 from localdev.doctor import runtime_python
 
 OTHER_BUILD = build.BUILD / "other"
 
 
-def _as_other(bench, other_sam: Path):
+def _as_other(bench: Bench, other_sam: Path) -> Bench:
     """The same Bench (its events, floor and dynalite), pointed at the other checkout's build."""
-    other = type(bench).__new__(type(bench))
-    other.__dict__.update(bench.__dict__, sam=other_sam, layer=other_sam / "CourseCommonLayer" / "python")
+    other = copy.copy(bench)
+    other.sam, other.layer = other_sam, other_sam / "CourseCommonLayer" / "python"
     return other
 
 

@@ -1,0 +1,97 @@
+"""``python -m bench.overhead_split``: where a warm GET /courses/{name} spends its time over the floor.
+
+DynamoDB answered from a recorded reply (as ``make bench``'s overhead), in one process, each step
+adding one layer over the one before, 10 interleaved blocks of 300 requests each:
+  floor: the floor's ``GetItem`` with botocore alone;
+  store: ``store.reads.read``, PynamoDB's model on its own client, with the retry policy's hooks;
+  core: ``core.courses.get``, the core's own ``Course`` from the stored item;
+  edge route: the route's body, the response built (``edge.responses.read_response``);
+  resolver: Powertools' resolver with its OpenAPI validation, routing to that route;
+  handler: the whole Lambda entry point (deadline, logs, metrics, headers).
+Runs the layer's source with this Python (``make bench`` measures the built artifact with python3.13).
+"""
+
+import contextlib
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+from bench.worker import Recorder
+from localdev.__main__ import local_environment
+from localdev.dynamodb import Dynalite, client, ensure_tables
+from localdev.runtime import LambdaContext, api_event, load_module, put_layers_on_path
+from localdev.template import route
+
+TABLE = "courses-overhead-split"
+NAME = "Overhead"
+BLOCKS, PER_BLOCK, WARMUP = 10, 300, 300
+
+
+class _Context(LambdaContext):
+    """A context whose deadline never nears: the steps run far longer than one invocation."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 15_000
+
+
+def main() -> int:
+    recorder = Recorder()  # before any client exists: it records, then replays, every reply
+    with Dynalite() as dynalite:
+        os.environ.update(local_environment(), TABLE_NAME=TABLE, DYNAMODB_ENDPOINT=dynalite.endpoint)
+        os.environ.update(IDEMPOTENCY_TABLE_NAME=f"{TABLE}-idempotency", POWERTOOLS_METRICS_DISABLED="false")
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # dynalite takes any
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        ensure_tables(dynalite.endpoint, TABLE)
+        floor_client = client(dynalite.endpoint)
+        put_layers_on_path()
+        get = route("GET", "/courses/{name}")
+        module = load_module(get.code_uri, get.handler)
+        from course_service.common import deadline
+        from course_service.core import courses
+        from course_service.edge.request_checks import merged_headers
+        from course_service.edge.resolver import for_powertools
+        from course_service.edge.responses import read_response
+        from course_service.store import reads
+
+        event = api_event("GET", f"/courses/{NAME}", route=get)
+        context = _Context()
+        courses_create = load_module(route("POST", "/courses").code_uri, "app.lambda_handler").lambda_handler
+        body = '{"name": "Overhead", "level": "beginner"}'
+        headers = {"Content-Type": "application/json"}
+        assert courses_create(api_event("POST", "/courses", headers=headers, body=body), context)["statusCode"] == 201
+        key = {"name": {"S": NAME}}
+        steps: dict[str, Callable[[], object]] = {
+            "floor": lambda: floor_client.get_item(TableName=TABLE, Key=key, ConsistentRead=True),
+            "store": lambda: reads.read(NAME),
+            "core": lambda: courses.get(NAME),
+            "edge route": lambda: read_response(courses.get(NAME), None),
+            "resolver": lambda: module.app.resolve(for_powertools(event, merged_headers(event)), context),
+            "handler": lambda: module.lambda_handler(event, context),
+        }
+        for step in steps.values():  # each client's reply recorded once, then answered from it
+            step()
+        recorder.replay = True
+        deadline.start(context)
+        times: dict[str, list[float]] = {name: [] for name in steps}
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):  # each request's metrics
+            for step in steps.values():
+                for _ in range(WARMUP):
+                    step()
+            for _ in range(BLOCKS):
+                for name, step in steps.items():
+                    for _ in range(PER_BLOCK):
+                        started = time.perf_counter_ns()
+                        step()
+                        times[name].append((time.perf_counter_ns() - started) / 1000)
+    print("| step | p50 µs | over the step before | over the floor |\n| --- | ---: | ---: | ---: |")
+    floor = before = statistics.median(times["floor"])
+    for name, measured in times.items():
+        median = statistics.median(measured)
+        print(f"| {name} | {median:.0f} | {median - before:+.0f} | {median - floor:+.0f} |")
+        before = median
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
