@@ -5,6 +5,7 @@ import pytest
 
 from localdev.dynamodb import Dynalite
 from localdev.server_process import LocalServer
+from testing.fault_proxy import FaultProxy
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,10 @@ def server(dynalite):
     local = LocalServer({"DYNAMODB_ENDPOINT": dynalite.endpoint, "TABLE_NAME": "courses-it"})
     yield local
     local.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(dynalite):
+    """A loopback proxy in front of dynalite that can hold DynamoDB's replies (a module's own)."""
+    with FaultProxy(dynalite.port) as fault_proxy:
+        yield fault_proxy

@@ -11,19 +11,12 @@ import pytest
 
 from localdev.dynamodb import client
 from localdev.server_process import LocalServer
-from testing.fault_proxy import FaultProxy
 from tests.integration.http_support import path_of
 
 TABLE = "courses-late"
 READ_TIMEOUT = 0.5  # the service's DynamoDB read timeout here; a held reply comes after it
 HELD = 1.0
 UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
-
-
-@pytest.fixture(scope="module")
-def proxy(dynalite):
-    with FaultProxy(dynalite.port) as fault_proxy:
-        yield fault_proxy
 
 
 @pytest.fixture(scope="module")

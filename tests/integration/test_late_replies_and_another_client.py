@@ -12,19 +12,12 @@ import uuid
 import pytest
 
 from localdev.server_process import LocalServer
-from testing.fault_proxy import FaultProxy
 from tests.integration.http_support import path_of
 
 TABLE = "courses-window"
 READ_TIMEOUT = 1.0  # the slow server's DynamoDB read timeout; the held reply comes after it
 HELD = 2.5
 UNKNOWN_OUTCOME = "The write may or may not have been applied; read the course to find out"
-
-
-@pytest.fixture(scope="module")
-def proxy(dynalite):
-    with FaultProxy(dynalite.port) as fault_proxy:
-        yield fault_proxy
 
 
 @pytest.fixture(scope="module")
