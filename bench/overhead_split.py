@@ -5,9 +5,12 @@ adding one layer over the one before, 10 interleaved blocks of 300 requests each
   floor: the floor's ``GetItem`` with botocore alone;
   store: ``store.reads.read``, PynamoDB's model on its own client, with the retry policy's hooks;
   core: ``core.courses.get``, the core's own ``Course`` from the stored item;
-  edge route: the route's body, the response built (``edge.responses.read_response``);
-  resolver: Powertools' resolver with its OpenAPI validation, routing to that route;
-  handler: the whole Lambda entry point (deadline, logs, metrics, headers).
+  edge route: the route's answer built (``edge.answers.read_answer``);
+  direct: the function's handler without its entry point, routing and writing the answer
+    (``edge.direct``: how GET answers since it does without the resolver);
+  handler: the whole Lambda entry point (deadline, logs, metrics, headers) around it;
+  and, beside the chain, resolver: the same route on Powertools' resolver with its OpenAPI
+    validation (functions/get_course/openapi.py: how GET answered before).
 Runs the layer's source with this Python (``make bench`` measures the built artifact with python3.13).
 """
 
@@ -47,11 +50,13 @@ def main() -> int:
         put_layers_on_path()
         get = route("GET", "/courses/{name}")
         module = load_module(get.code_uri, get.handler)
+        declared = load_module(get.code_uri, "openapi.app")
         from course_service.common import deadline
         from course_service.core import courses
+        from course_service.edge.answers import read_answer
+        from course_service.edge.direct import course_handler
         from course_service.edge.request_checks import merged_headers
         from course_service.edge.resolver import for_powertools
-        from course_service.edge.responses import read_response
         from course_service.store import reads
 
         event = api_event("GET", f"/courses/{NAME}", route=get)
@@ -61,13 +66,15 @@ def main() -> int:
         headers = {"Content-Type": "application/json"}
         assert courses_create(api_event("POST", "/courses", headers=headers, body=body), context)["statusCode"] == 201
         key = {"name": {"S": NAME}}
+        direct = course_handler("GET", module.get_course)
         steps: dict[str, Callable[[], object]] = {
             "floor": lambda: floor_client.get_item(TableName=TABLE, Key=key, ConsistentRead=True),
             "store": lambda: reads.read(NAME),
             "core": lambda: courses.get(NAME),
-            "edge route": lambda: read_response(courses.get(NAME), None),
-            "resolver": lambda: module.app.resolve(for_powertools(event, merged_headers(event)), context),
+            "edge route": lambda: read_answer(courses.get(NAME), None),
+            "direct": lambda: direct(event, context),
             "handler": lambda: module.lambda_handler(event, context),
+            "resolver": lambda: declared.app.resolve(for_powertools(event, merged_headers(event)), context),
         }
         deadline.start(context)
         for step in steps.values():  # each client's reply recorded once, then answered from it
@@ -87,11 +94,12 @@ def main() -> int:
                         step()
                         times[name].append((time.perf_counter_ns() - started) / 1000)
     print("| step | p50 µs | over the step before | over the floor |\n| --- | ---: | ---: | ---: |")
-    floor = before = statistics.median(times["floor"])
-    for name, measured in times.items():
-        median = statistics.median(measured)
-        print(f"| {name} | {median:.0f} | {median - before:+.0f} | {median - floor:+.0f} |")
-        before = median
+    medians = {name: statistics.median(measured) for name, measured in times.items()}
+    names = list(medians)
+    for before, name in zip(names, names[1:], strict=False):
+        before = "edge route" if name == "resolver" else before  # beside the chain: over the route's answer
+        median = medians[name]
+        print(f"| {name} | {median:.0f} | {median - medians[before]:+.0f} | {median - medians['floor']:+.0f} |")
     return 0
 
 

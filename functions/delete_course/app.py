@@ -1,41 +1,27 @@
-"""DELETE /courses/{name}: deletes a course, optionally conditional on If-Match and If-None-Match."""
+"""DELETE /courses/{name}: deletes a course, optionally conditional on If-Match and If-None-Match.
 
+Answered without Powertools' resolver (course_service.edge.direct): openapi.py declares the same
+route on it, for openapi.json and as the reference this handler is tested against.
+"""
+
+from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from course_service.common.observability import tracer
 from course_service.core import courses
+from course_service.edge.answers import Answer
 from course_service.edge.conditional import preconditions
-from course_service.edge.openapi_docs import documented_errors
+from course_service.edge.direct import course_handler
 from course_service.edge.paths import course_name_from_path
-from course_service.edge.resolver import create_app
-from course_service.entry import lambda_entry_for
-
-app = create_app()
+from course_service.edge.request_checks import header_value
+from course_service.entry import lambda_entry
 
 
-@app.delete(
-    "/courses/<name>",
-    operation_id="deleteCourse",
-    summary="Delete a course",
-    responses={
-        int(HTTPStatus.NO_CONTENT): {"description": "Deleted; no body", "content": {}},
-        **documented_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED, HTTPStatus.UNPROCESSABLE_ENTITY),
-    },
-)
 @tracer.capture_method
-def delete_course(
-    name: str,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
-):
-    # No return annotation: Powertools would document a JSON body for the 204 (Response[None] gives
-    # "content: application/json, type null"), and a 204 has no content.
-    courses.delete(course_name_from_path(name), preconditions(if_match, if_none_match))
-    return Response(HTTPStatus.NO_CONTENT)
+def delete_course(name: str, headers: Mapping[str, str]) -> Answer:
+    conditions = preconditions(header_value(headers, "if-match"), header_value(headers, "if-none-match"))
+    courses.delete(course_name_from_path(name), conditions)
+    return Answer(HTTPStatus.NO_CONTENT)
 
 
-lambda_handler = lambda_entry_for(app)
+lambda_handler = lambda_entry(course_handler("DELETE", delete_course))

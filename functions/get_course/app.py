@@ -1,43 +1,26 @@
-"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when If-Match does not."""
+"""GET /courses/{name}: reads one course; 304 when If-None-Match names its current ETag, 412 when If-Match does not.
 
-from http import HTTPStatus
-from typing import Annotated
+Answered without Powertools' resolver (course_service.edge.direct): openapi.py declares the same
+route on it, for openapi.json and as the reference this handler is tested against.
+"""
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from collections.abc import Mapping
 
 from course_service.common.observability import tracer
 from course_service.core import courses
-from course_service.core.schemas import CourseResponse
+from course_service.edge.answers import Answer, read_answer
 from course_service.edge.conditional import preconditions
-from course_service.edge.openapi_docs import course_success, documented_errors, not_modified
+from course_service.edge.direct import course_handler
 from course_service.edge.paths import course_name_from_path
-from course_service.edge.resolver import create_app
-from course_service.edge.responses import read_response
-from course_service.entry import lambda_entry_for
-
-app = create_app()
+from course_service.edge.request_checks import header_value
+from course_service.entry import lambda_entry
 
 
-@app.get(
-    "/courses/<name>",
-    operation_id="getCourse",
-    summary="Read a course",
-    responses={
-        **course_success(HTTPStatus.OK, "The course; ETag header"),
-        **not_modified("If-None-Match names the course's current ETag (or is *); no body, the ETag header"),
-        **documented_errors(HTTPStatus.NOT_FOUND, HTTPStatus.PRECONDITION_FAILED),
-    },
-)
 @tracer.capture_method
-def get_course(
-    name: str,
-    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> Response[CourseResponse | None]:  # None: the 304's empty body
+def get_course(name: str, headers: Mapping[str, str]) -> Answer:
     # If-Match first (RFC 9110 13.2.2): 412 unless it names the current ETag; then If-None-Match: 304.
-    course = courses.get(course_name_from_path(name), preconditions(if_match))
-    return read_response(course, if_none_match)
+    course = courses.get(course_name_from_path(name), preconditions(header_value(headers, "if-match")))
+    return read_answer(course, header_value(headers, "if-none-match"))
 
 
-lambda_handler = lambda_entry_for(app)
+lambda_handler = lambda_entry(course_handler("GET", get_course))

@@ -24,7 +24,8 @@ from pydantic_core import PydanticCustomError
 
 from course_service.core.courses import Page
 from course_service.core.schemas import is_course_name
-from course_service.edge.responses import course_body, json_response
+from course_service.edge.answers import course_body
+from course_service.edge.responses import json_response
 
 VERSION = 1
 MAX_CURSOR_CHARACTERS = 1024  # the longest cursor issued, 100 four-byte characters, is about 600

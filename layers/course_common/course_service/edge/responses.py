@@ -1,4 +1,4 @@
-"""The service's HTTP answers, each built once.
+"""The resolver's responses: the service's answers (answers.py) as Powertools' ``Response``.
 
 JSON bodies, errors (``{"message"}``, 422's ``detail``), and a course as every response shows it,
 with its ETag.
@@ -11,8 +11,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from course_service.core.courses import Course
-from course_service.core.schemas import CourseResponse
-from course_service.edge.conditional import etag, is_current
+from course_service.edge.answers import Answer, course_body, error_body, read_answer, validation_error_body
+from course_service.edge.conditional import etag
 from course_service.edge.paths import course_path
 
 
@@ -20,28 +20,15 @@ def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | N
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
-def error_body(message: str) -> dict[str, Any]:
-    """The body of every error but 422: a message safe to show to anyone."""
-    return {"message": message}
+def response_of(answer: Answer) -> Response[Any]:
+    """The resolver's response for an answer: JSON when it has a body."""
+    if answer.body is None:
+        return Response(status_code=answer.status, headers=answer.headers)
+    return json_response(answer.status, answer.body, answer.headers)
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     return json_response(status, error_body(message), headers)
-
-
-def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
-    """Where, as the API spells it: Powertools lower-cases header names (they are case-insensitive)."""
-    if len(loc) == 2 and loc[0] == "header":
-        return ["header", str(loc[1]).title()]  # idempotency-key -> Idempotency-Key
-    return list(loc)
-
-
-def validation_error_body(errors: Sequence[Any]) -> dict[str, Any]:
-    """A 422's body, naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
-    return {
-        "message": "Request is invalid",
-        "detail": [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors],
-    }
 
 
 def validation_error_response(errors: Sequence[Any]) -> Response[dict[str, Any]]:
@@ -55,14 +42,6 @@ def course_location(course: Course) -> str:
     an absolute path would lose.
     """
     return course_path(course.name).removeprefix("/")
-
-
-def course_body(course: Course) -> dict[str, Any]:
-    """A course as every response shows it (CourseResponse), as JSON values."""
-    body = CourseResponse(
-        name=course.name, level=course.level, created_at=course.created_at, updated_at=course.updated_at
-    )
-    return body.model_dump(mode="json")
 
 
 def course_response(
@@ -86,7 +65,5 @@ def stored_response(answer: dict[str, Any]) -> Response[Any]:
 
 
 def read_response(course: Course, if_none_match: str | None) -> Response[Any]:
-    """The course, or 304 without a body when the client's copy is current (RFC 9110 15.4.5)."""
-    if is_current(if_none_match, course):
-        return Response(status_code=HTTPStatus.NOT_MODIFIED, headers={"ETag": etag(course)})
-    return course_response(course)
+    """The course, or 304 without a body when the client's copy is current (answers.read_answer)."""
+    return response_of(read_answer(course, if_none_match))

@@ -1,0 +1,72 @@
+"""The service's answers as plain values (status, JSON body, headers), without Powertools.
+
+Error bodies (``{"message"}``, a 422's ``detail``), a course as every response shows it, the answer
+to a read and to a domain error. The resolver's responses (responses.py), the answers given before
+routing (refusals.py) and the routes answered without the resolver (direct.py) are all built from
+these, so that each is decided once.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from course_service.common.observability import log_store_unavailable
+from course_service.core.courses import Course
+from course_service.core.errors import CourseError, StoreUnavailable
+from course_service.core.schemas import CourseResponse
+from course_service.edge.conditional import etag, is_current
+from course_service.edge.proxy import RETRY_AFTER
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer: its status, its JSON body (None: no body) and its own headers."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_body(message: str) -> dict[str, Any]:
+    """The body of every error but 422: a message safe to show to anyone."""
+    return {"message": message}
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """Where, as the API spells it: Powertools lower-cases header names (they are case-insensitive)."""
+    if len(loc) == 2 and loc[0] == "header":
+        return ["header", str(loc[1]).title()]  # idempotency-key -> Idempotency-Key
+    return list(loc)
+
+
+def validation_error_body(errors: Sequence[Any]) -> dict[str, Any]:
+    """A 422's body, naming only where and what kind: Pydantic's messages and inputs name libraries and echo bodies."""
+    return {
+        "message": "Request is invalid",
+        "detail": [{"loc": _loc(item["loc"]), "type": item["type"]} for item in errors],
+    }
+
+
+def course_body(course: Course) -> dict[str, Any]:
+    """A course as every response shows it (CourseResponse), as JSON values."""
+    body = CourseResponse(
+        name=course.name, level=course.level, created_at=course.created_at, updated_at=course.updated_at
+    )
+    return body.model_dump(mode="json")
+
+
+def read_answer(course: Course, if_none_match: str | None) -> Answer:
+    """The course, or 304 without a body when the client's copy is current (RFC 9110 15.4.5)."""
+    if is_current(if_none_match, course):
+        return Answer(HTTPStatus.NOT_MODIFIED, None, {"ETag": etag(course)})
+    return Answer(HTTPStatus.OK, course_body(course), {"ETag": etag(course)})
+
+
+def error_answer(error: CourseError) -> Answer:
+    """The answer to a domain error (core/errors.py); a 503 is logged, as one WARNING line."""
+    if error.detail is not None:
+        return Answer(HTTPStatus.UNPROCESSABLE_ENTITY, validation_error_body(error.detail))
+    if isinstance(error, StoreUnavailable):
+        log_store_unavailable(error, error.error_code)
+    return Answer(error.status, error_body(error.message), RETRY_AFTER if error.retry_after else {})

@@ -1,0 +1,83 @@
+"""GET and DELETE of one course, answered without Powertools' resolver, as it would answer them.
+
+Those two routes read no body and no query, and their only parameters are the name in the path and
+strings from headers, so the resolver's OpenAPI validation can refuse nothing there: what is left of
+its work is routing and writing the answer, which this module does in a few microseconds where the
+resolver spends a few hundred, and without importing Powertools' event handler, which every resolver
+comes with (docs/PERFORMANCE.md, "GET and DELETE without the resolver"). Each job of the resolver,
+and what does it here:
+
+- routing: API Gateway sends each function its route alone; the path is matched as Powertools
+  matches ``/courses/<name>`` (the same characters in the segment, else 404 ``Not found``) and the
+  method is the route's;
+- parameters: the name is the raw segment (course_service.edge.paths decodes it), each header is
+  its lines joined (request_checks.merged_headers), as the resolver gets them from resolver.py;
+- errors: domain errors answered by answers.error_answer, anything else by the resolver's bare 500;
+- the answer: Powertools' proxy format for a REST API (``multiValueHeaders``, compact JSON).
+
+Their description in openapi.json stays Powertools': each function's openapi.py declares the route on
+the resolver, and tests/unit/test_direct_routes.py answers the same requests through both and
+compares the answers.
+"""
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from course_service.common.observability import ProxyHandler, log_unexpected_error
+from course_service.core.errors import CourseError
+from course_service.edge import request_checks
+from course_service.edge.answers import Answer, error_answer, error_body
+from course_service.edge.proxy import INTERNAL_ERROR
+from course_service.edge.refusals import request_refusal
+
+# Powertools' /courses/<name> on a REST API: a segment of RFC 3986's unreserved and sub-delims
+# characters, the characters it lets through unencoded (% < > space [ ] { } | ^) and word
+# characters, then any number of trailing slashes, matched with re.match and "$" as it does
+# (tests/unit/test_direct_routes.py compares the answers with the resolver's).
+COURSE_PATH = re.compile(r"^/courses/(?P<name>[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]+)/*$")
+
+# A route of one course: the raw path segment and the merged headers in, its answer out.
+CourseRoute = Callable[[str, Mapping[str, str]], Answer]
+
+
+def proxy_answer(answer: Answer) -> dict[str, Any]:
+    """An answer in the proxy format Powertools' REST resolver writes: every header as a list."""
+    headers: dict[str, list[str]] = {name: [value] for name, value in answer.headers.items()}
+    if answer.body is not None:
+        headers.setdefault("Content-Type", ["application/json"])
+    return {
+        "statusCode": int(answer.status),
+        "body": None if answer.body is None else json.dumps(answer.body, separators=(",", ":")),
+        "isBase64Encoded": False,
+        "multiValueHeaders": headers,
+    }
+
+
+def _answer(method: str, route: CourseRoute, event: Mapping[str, Any], headers: Mapping[str, str]) -> Answer:
+    # Read as the resolver reads them: an event without them fails (a bare 500) before any route.
+    matched = COURSE_PATH.match(event["path"]) if event["httpMethod"].upper() == method else None
+    if matched is None:
+        return Answer(HTTPStatus.NOT_FOUND, error_body("Not found"))
+    try:
+        return route(matched["name"], headers)
+    except CourseError as error:
+        return error_answer(error)
+    except Exception:
+        log_unexpected_error()  # once, with our logger, as the resolver's handler of the unexpected
+        return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, error_body(INTERNAL_ERROR))
+
+
+def course_handler(method: str, route: CourseRoute) -> ProxyHandler:
+    """The proxy handler of one course's route for ``method``, refusals first (refusals.py)."""
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        headers = request_checks.merged_headers(event)
+        refusal = request_refusal(event, headers)
+        if refusal is not None:
+            return refusal
+        return proxy_answer(_answer(method, route, event, headers))
+
+    return handle

@@ -1,0 +1,153 @@
+"""GET and DELETE of one course answer without Powertools' resolver (course_service.edge.direct)
+exactly as they answer through it.
+
+Each function's openapi.py declares its route on the resolver, as the other course routes are
+declared; here the same request, against the same table, goes through that declaration
+(``lambda_entry_for``) and through the function's handler, and the two answers must be the same
+dictionary (status, body text, headers and their order-free values), with the same log lines and
+metrics. Requests are generated (hypothesis): names that exist and do not, segments with every kind
+of character Powertools' route lets through or not, other methods, conditional headers that match,
+do not, or are malformed, a body where none is read, and DynamoDB failing.
+"""
+
+import io
+import json
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from course_service.common import observability
+from course_service.edge.paths import course_path
+from course_service.entry import lambda_entry_for
+from localdev import template
+from localdev.runtime import LambdaContext, api_event, load_module
+from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS
+
+SEEDED = ("Databases", "Café au lait", 'Say "hi"', "a b", "100% <real> [x] {y} |^", "ünïcödé")
+WRITES = ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
+FAULTS = {**TRANSIENT_ERRORS, **PERMANENT_ERRORS}
+
+
+def _segments() -> st.SearchStrategy[str]:
+    encoded = st.sampled_from([course_path(name).removeprefix("/courses/") for name in SEEDED])
+    raw = st.text(
+        alphabet=st.sampled_from("aZ09-._~()'!*:@,;=+&$%<> []{}|^\"#/\\?`é\n\t\x00\u200b"), min_size=0, max_size=10
+    )
+    odd = st.sampled_from(["%2F", "..", ".", "%2E%2E", "%ZZ", "a%00b", "x\n", "a/b", "%E9", "%C3%A9", "%20a%20"])
+    return st.one_of(encoded, raw, odd)
+
+
+def _conditions(etags: list[str]) -> st.SearchStrategy[str | None]:
+    known = st.sampled_from(etags) if etags else st.nothing()
+    fixed = st.sampled_from([None, "*", '"stale-1"', 'W/"x"', "garbage", "", '"a", *', " * "])
+    return st.one_of(fixed, known, st.lists(known, min_size=2, max_size=3).map(", ".join), st.text(max_size=8))
+
+
+@pytest.fixture
+def seeded(table, api):
+    """The table with SEEDED, and a way to put it back as it was, item for item."""
+    for name in SEEDED:
+        assert api("POST", "/courses", body={"name": name, "level": "beginner"}).status == 201
+    items = table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]
+    etags = [api("GET", "/courses/{name}", course_path(name)).headers["etag"] for name in SEEDED]
+
+    def restore() -> None:
+        for row in table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]:
+            table.delete_item(TableName=TABLE_NAME, Key={"name": row["name"]})
+        for item in items:
+            table.put_item(TableName=TABLE_NAME, Item=item)
+
+    return restore, etags
+
+
+def _reference(method: str) -> Callable:
+    """The function's route as openapi.py declares it, on Powertools' resolver, as a Lambda entry point."""
+    route = template.route(method, "/courses/{name}")
+    return lambda_entry_for(load_module(route.code_uri, "openapi.app").app)
+
+
+def _normalised(response: dict) -> dict:
+    """The response as a plain dictionary (Powertools' headers are a defaultdict)."""
+    return {**response, **{k: dict(v) for k, v in response.items() if k in ("headers", "multiValueHeaders")}}
+
+
+def _outputs(stdout: str) -> list:
+    """Log lines (level, message, error code) and metrics flushed, without their times and ids."""
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    return [
+        sorted(m["Name"] for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"])
+        if "_aws" in line
+        else (line.get("level"), line.get("message"), line.get("error_code"))
+        for line in lines
+    ]
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handlers, dynamodb, capsys, monkeypatch):
+    restore, etags = seeded
+    log = io.StringIO()
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
+    reference = _reference(method)
+    direct = handlers[template.route(method, "/courses/{name}").function]
+
+    # Derandomized: the same examples at every run, so that a run fails only for a real difference.
+    @settings(
+        max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        segment=_segments(),
+        verb=st.sampled_from([method, method.lower(), "POST", "PUT", "GET" if method == "DELETE" else "DELETE"]),
+        if_match=_conditions(etags),
+        if_none_match=_conditions(etags),
+        body=st.one_of(st.none(), st.sampled_from(["", "{}", "[1]", "not json"])),
+        fault=st.sampled_from([None, *FAULTS]),
+    )
+    # Found by the generated requests once, kept: trailing slashes (the REST resolver allows any
+    # number), an empty segment, a newline before the end ("$" matches there), a slash inside.
+    @example(segment="0/", verb=method, if_match=None, if_none_match=None, body=None, fault=None)
+    @example(segment="Databases//", verb=method, if_match=None, if_none_match=None, body=None, fault=None)
+    @example(segment="", verb=method, if_match=None, if_none_match=None, body=None, fault=None)
+    @example(segment="Databases\n", verb=method, if_match=None, if_none_match=None, body=None, fault=None)
+    @example(segment="a/b", verb=method, if_match=None, if_none_match=None, body=None, fault=None)
+    def same_answer(segment, verb, if_match, if_none_match, body, fault):
+        headers = [(name, value) for name, value in (("If-Match", if_match), ("If-None-Match", if_none_match)) if value]
+        event = api_event(verb, "/courses/" + segment, headers=headers, body=body)
+        answers, outputs = [], []
+        for handler in (reference, direct):
+            restore()
+            capsys.readouterr()
+            log.seek(0)
+            log.truncate()
+            dynamodb.heal()
+            if fault is not None:
+                for operation in WRITES:
+                    dynamodb.fail(operation, FAULTS[fault](operation))
+            answers.append(_normalised(handler(json.loads(json.dumps(event)), LambdaContext())))
+            outputs.append(_outputs(log.getvalue() + capsys.readouterr().out))
+        dynamodb.heal()
+        assert answers[1] == answers[0], event
+        assert outputs[1] == outputs[0], event
+
+    same_answer()
+
+
+def test_neither_route_loads_the_event_handler():
+    """What the direct path is for: the functions' imports leave out Powertools' event handler."""
+    import subprocess
+    import sys
+
+    from tests.root import ROOT
+
+    probe = (
+        "import json, sys; from pathlib import Path; from localdev.runtime import load_handler; "
+        "[load_handler(Path(p), 'app.lambda_handler') for p in sys.argv[1:]]; print(json.dumps(sorted(sys.modules)))"
+    )
+    code_uris = [str(template.route(method, "/courses/{name}").code_uri) for method in ("GET", "DELETE")]
+    loaded = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", probe, *code_uris], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert not [name for name in loaded if name.startswith("aws_lambda_powertools.event_handler")]
