@@ -116,7 +116,7 @@ def _constrain_course_names(document: dict[str, Any]) -> None:
     name a course is 404, not 422), so Powertools documents no constraint; documenting the real one
     lets clients and fuzzers build paths that reach the handlers.
     """
-    from course_service.core.schemas import MAX_NAME_LENGTH  # the layer is on the path: routes were loaded
+    from course_service.core.names import MAX_NAME_LENGTH  # the layer is on the path: routes were loaded
 
     for operations in document["paths"].values():
         for operation in operations.values():

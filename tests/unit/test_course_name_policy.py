@@ -13,8 +13,13 @@ import unicodedata
 from urllib.parse import urljoin
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from course_service.core.errors import CourseNotFound
+from course_service.core.names import is_course_name
+from course_service.core.schemas import CourseName
 from course_service.edge.paths import course_name_from_path, course_path
 from course_service.store.models import CourseItem
 from tests.unit.support import CLOCK_START
@@ -247,3 +252,33 @@ def test_a_name_stored_before_the_rule_in_nfd_cannot_be_addressed_by_a_path(tabl
         assert put(spelling, "advanced").status == 404
         assert delete(spelling).status == 404
     assert stored()[NFD_CAFE]["level"] == "beginner"
+
+
+# Any text, weighted towards what the policy is about: spaces of every kind, controls, marks,
+# invisible and unassigned code points, slashes and dots, NFD sequences, long strings.
+POLICY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from(" \t\n\x0b\x1c\x1f\x7f\x85\x9f\xa0/.\u0301\u034f\u115f\u200b\u2028\u3000\ufe00\U000e0100"),
+    ),
+    max_size=110,
+)
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(value=st.one_of(POLICY_TEXT, POLICY_TEXT.map(lambda text: unicodedata.normalize("NFC", text).strip())))
+@example(value="x" * 100)
+@example(value="x" * 101)
+@example(value="")
+@example(value=" x")
+@example(value="..")
+@example(value="\u0301x")
+@example(value=NFD_CAFE)
+def test_the_plain_name_check_is_what_the_schema_accepts_unchanged(value):
+    """names.is_course_name (no Pydantic: GET and DELETE start without it) agrees with the schema."""
+    try:
+        accepted = TypeAdapter(CourseName).validate_python(value) == value
+    except ValidationError:
+        accepted = False
+
+    assert is_course_name(value) is accepted

@@ -19,6 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from course_service.common import observability
+from course_service.core.courses import Course
+from course_service.core.schemas import CourseResponse
+from course_service.edge.answers import course_body
 from course_service.edge.paths import course_path
 from course_service.entry import lambda_entry_for
 from localdev import template
@@ -133,8 +136,24 @@ def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handle
     same_answer()
 
 
-def test_neither_route_loads_the_event_handler():
-    """What the direct path is for: the functions' imports leave out Powertools' event handler."""
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    name=st.text(min_size=1, max_size=20),
+    level=st.sampled_from(["beginner", "intermediate", "advanced"]),
+    created=st.datetimes(timezones=st.timezones()),
+    updated=st.datetimes(timezones=st.timezones()),
+)
+def test_a_course_body_is_what_the_response_schema_makes_of_it(name, level, created, updated):
+    """answers.course_body (no Pydantic) writes a course as schemas.CourseResponse does."""
+    course = Course(name, level, created, updated, version=1)
+    schema = CourseResponse(name=name, level=level, created_at=created, updated_at=updated)
+
+    assert json.dumps(course_body(course)) == json.dumps(schema.model_dump(mode="json"))
+
+
+def test_neither_route_loads_the_event_handler_or_pydantic():
+    """What the direct path is for: the functions' imports leave out Powertools' event handler and
+    Pydantic, as health's do (docs/PERFORMANCE.md)."""
     import subprocess
     import sys
 
@@ -150,4 +169,4 @@ def test_neither_route_loads_the_event_handler():
             [sys.executable, "-c", probe, *code_uris], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
     )
-    assert not [name for name in loaded if name.startswith("aws_lambda_powertools.event_handler")]
+    assert not [name for name in loaded if name.startswith(("aws_lambda_powertools.event_handler", "pydantic"))]

@@ -1,7 +1,6 @@
 """The API's data contract (Pydantic v2): what a client may send and what it gets back."""
 
-import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -12,40 +11,20 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
-    TypeAdapter,
-    ValidationError,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
-Level = Literal["beginner", "intermediate", "advanced"]
-
-# The name policy: names that look identical are one name, and a name cannot hide itself. Built on
-# the IETF's rules for free-form strings (PRECIS, RFC 8264 FreeformClass; RFC 8265's mapping) and
-# Unicode's identifier guidance (UAX #31, UTS #39): NFC, not NFKC, so that what was typed is kept
-# ("Math²" stays; NFKC would make it "Math2").
-#
-# Invisible, unassigned or meaningless code points, refused wherever they are: controls (Cc), format
-# characters (Cf: zero-width, bidi controls, soft hyphen, tags), surrogates (Cs), private use (Co),
-# unassigned and noncharacters (Cn, per the runtime's Unicode version), line and paragraph separators.
-REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-# Default_Ignorable_Code_Point outside those categories (Unicode's DerivedCoreProperties.txt): the
-# variation selectors, the combining grapheme joiner, Hangul fillers, Khmer inherent vowels and
-# Mongolian free variation selectors render as nothing, so "Café" and "Café" + U+FE00 would look
-# identical. unicodedata has no such property: listed here as Unicode 15.1 has it.
-IGNORABLE_LETTERS_AND_MARKS = frozenset(
-    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
-    + "".join(map(chr, range(0xFE00, 0xFE10)))
-    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+from course_service.core.names import (
+    MAX_NAME_LENGTH,
+    NAME_PATTERN,
+    NAME_RULE,
+    canonical_name,
+    is_hidden,
+    json_timestamp,
 )
-# "." and ".." are path steps in a URL (RFC 3986, section 5.2.4): /courses/.. would resolve to /.
-DOT_SEGMENTS = frozenset({".", ".."})
 
-
-def canonical_name(name: str) -> str:
-    """The one spelling of a name: every space (Zs) as U+0020 (RFC 8265's mapping), then NFC."""
-    spaced = "".join(" " if unicodedata.category(char) == "Zs" else char for char in name)
-    return unicodedata.normalize("NFC", spaced)
+Level = Literal["beginner", "intermediate", "advanced"]
 
 
 def _canonical_if_text(value: Any) -> Any:
@@ -54,31 +33,17 @@ def _canonical_if_text(value: Any) -> Any:
 
 def _refuse_hidden_names(name: str) -> str:
     """422 ``name_not_allowed`` for a name that could hide itself or is not a path segment."""
-    if (
-        name in DOT_SEGMENTS
-        or unicodedata.category(name[0]).startswith("M")  # would combine with what precedes the name
-        or any(unicodedata.category(c) in REFUSED_CATEGORIES or c in IGNORABLE_LETTERS_AND_MARKS for c in name)
-    ):
+    if is_hidden(name):
         raise PydanticCustomError("name_not_allowed", "Name holds an invisible or unassigned character, or is . or ..")
     return name
 
-
-NAME_RULE = (
-    "Spaces become U+0020 and the name is normalised to NFC; then trimmed, 1 to 100 characters, no '/', "
-    "no invisible or unassigned character (categories Cc, Cf, Cs, Co, Cn, Zl, Zp, or Default_Ignorable_Code_Point), "
-    "no combining mark first, and not '.' or '..'."
-)
-
-MAX_NAME_LENGTH = 100  # characters, after trimming and normalisation
 
 # Pydantic applies the metadata outwards: _canonical_if_text runs first, then the native string
 # checks (trim, length, pattern: their usual 422 types), then _refuse_hidden_names. (A validator put
 # before StringConstraints would turn the constraints into Python checks with other error types.)
 CourseName = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=r"^[^/\x00-\x1f\x7f-\x9f]+$"
-    ),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN),
     BeforeValidator(_canonical_if_text),
     AfterValidator(_refuse_hidden_names),
     Field(description=NAME_RULE),
@@ -124,17 +89,9 @@ class CourseUpdate(BaseModel):
     level: Level
 
 
-def _utc_to_the_microsecond(moment: datetime) -> str:
-    """ISO 8601 in UTC with all six fractional digits.
-
-    Pydantic drops them on a whole second, and every timestamp should have one form and length.
-    """
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 Timestamp = Annotated[
     datetime,
-    PlainSerializer(_utc_to_the_microsecond, return_type=str, when_used="json"),
+    PlainSerializer(json_timestamp, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
@@ -170,19 +127,8 @@ class HealthResponse(BaseModel):
     status: Literal["ok", "unavailable"]
 
 
-_course_name = TypeAdapter(CourseName)
-
-
 class CoursePage(BaseModel):
     """Body of ``GET /courses``: a page of courses in name order, and where the next page starts."""
 
     items: list[CourseResponse]
     next_cursor: str | None
-
-
-def is_course_name(value: object) -> bool:
-    """True if ``value`` is a name a course can have, exactly as stored (canonical: trimmed, NFC)."""
-    try:
-        return isinstance(value, str) and _course_name.validate_python(value) == value
-    except ValidationError:
-        return False

@@ -14,7 +14,7 @@ from typing import Any
 from course_service.common.observability import log_store_unavailable
 from course_service.core.courses import Course
 from course_service.core.errors import CourseError, StoreUnavailable
-from course_service.core.schemas import CourseResponse
+from course_service.core.names import json_timestamp
 from course_service.edge.conditional import etag, is_current
 from course_service.edge.proxy import RETRY_AFTER
 
@@ -49,11 +49,17 @@ def validation_error_body(errors: Sequence[Any]) -> dict[str, Any]:
 
 
 def course_body(course: Course) -> dict[str, Any]:
-    """A course as every response shows it (CourseResponse), as JSON values."""
-    body = CourseResponse(
-        name=course.name, level=course.level, created_at=course.created_at, updated_at=course.updated_at
-    )
-    return body.model_dump(mode="json")
+    """A course as every response shows it, as JSON values: schemas.CourseResponse, written without Pydantic.
+
+    So that GET and DELETE start without it (direct.py); tests/unit/test_direct_routes.py checks
+    that it is what CourseResponse makes of the same course.
+    """
+    return {
+        "name": course.name,
+        "level": course.level,
+        "created_at": json_timestamp(course.created_at),
+        "updated_at": json_timestamp(course.updated_at),
+    }
 
 
 def read_answer(course: Course, if_none_match: str | None) -> Answer:

@@ -23,7 +23,7 @@ from pydantic import StringConstraints, ValidationError, ValidatorFunctionWrapHa
 from pydantic_core import PydanticCustomError
 
 from course_service.core.courses import Page
-from course_service.core.schemas import is_course_name
+from course_service.core.names import is_course_name
 from course_service.edge.answers import course_body
 from course_service.edge.responses import json_response
 

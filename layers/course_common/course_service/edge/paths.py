@@ -7,7 +7,7 @@ client of the service in this repository (the tests, the load test, the smoke ch
 from urllib.parse import quote, unquote
 
 from course_service.core.errors import CourseNotFound
-from course_service.core.schemas import canonical_name, is_course_name
+from course_service.core.names import canonical_name, is_course_name
 
 
 def course_name_from_path(segment: str) -> str:
@@ -18,7 +18,7 @@ def course_name_from_path(segment: str) -> str:
     API Gateway REST passes ``path`` as the client encoded it; this is the one place it is decoded.
     The name is read as a body's is (its NFD spelling finds the course), except that it is not
     trimmed: stored names are, so " x " names no course. Nor does a segment that is not valid
-    UTF-8 once decoded, or whose name breaks the name policy (schemas.py).
+    UTF-8 once decoded, or whose name breaks the name policy (names.py).
     """
     try:
         name = canonical_name(unquote(segment, errors="strict"))
