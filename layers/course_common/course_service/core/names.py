@@ -77,5 +77,6 @@ def json_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with all six fractional digits.
 
     Pydantic drops them on a whole second, and every timestamp should have one form and length.
+    Not strftime: its %Y does not pad a year before 1000 to four digits on Linux.
     """
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
