@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from course_service.common.observability import log_store_unavailable
+from course_service.common.observability import log_store_unavailable, log_unexpected_error
 from course_service.core.courses import Course
 from course_service.core.errors import CourseError, StoreUnavailable
 from course_service.core.names import json_timestamp
 from course_service.edge.conditional import etag, is_current
-from course_service.edge.proxy import RETRY_AFTER
+from course_service.edge.proxy import INTERNAL_ERROR, RETRY_AFTER
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,14 @@ def error_answer(error: CourseError) -> Answer:
     if isinstance(error, StoreUnavailable):
         log_store_unavailable(error, error.error_code)
     return Answer(error.status, error_body(error.message), RETRY_AFTER if error.retry_after else {})
+
+
+def not_found_answer() -> Answer:
+    """The answer to a request no route takes: a method or path that is not the function's."""
+    return Answer(HTTPStatus.NOT_FOUND, error_body("Not found"))
+
+
+def unexpected_error_answer() -> Answer:
+    """The bare 500 for anything else that escapes a route, logged once, with our logger."""
+    log_unexpected_error()
+    return Answer(HTTPStatus.INTERNAL_SERVER_ERROR, error_body(INTERNAL_ERROR))

@@ -14,8 +14,6 @@ from course_service.edge.answers import error_body, validation_error_body
 from course_service.edge.proxy import proxy_response
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
-
-
 BODY_NOT_JSON = [{"loc": ["body"], "type": "json_invalid"}]
 BODY_NOT_AN_OBJECT = [{"loc": ["body"], "type": "model_attributes_type"}]
 
@@ -24,7 +22,7 @@ def request_refusal(event: Mapping[str, Any], headers: Mapping[str, str]) -> dic
     """The answer to a request that must not reach its route (415, 413, 422), or None.
 
     It reads the API Gateway REST event only (``headers``: its headers merged), so it runs before
-    the resolver sees the request.
+    any route sees the request.
     """
     takes_body = event.get("httpMethod") in METHODS_WITH_BODY
     if takes_body and not request_checks.is_json_media_type(request_checks.header_value(headers, "content-type")):

@@ -7,7 +7,6 @@ become their JSON answers here.
 """
 
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import (
@@ -19,13 +18,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from course_service.common.observability import ProxyHandler, log_unexpected_error
+from course_service.common.observability import ProxyHandler
 from course_service.core.errors import CourseError
 from course_service.edge import request_checks
-from course_service.edge.answers import error_answer
-from course_service.edge.proxy import INTERNAL_ERROR
+from course_service.edge.answers import error_answer, not_found_answer, unexpected_error_answer
 from course_service.edge.refusals import request_refusal
-from course_service.edge.responses import error_response, response_of, validation_error_response
+from course_service.edge.responses import response_of, validation_error_response
 
 
 def for_powertools(event: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
@@ -64,14 +62,13 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.not_found
     def route_not_found(_: Exception) -> Response[Any]:
-        return error_response(HTTPStatus.NOT_FOUND, "Not found")
+        return response_of(not_found_answer())
 
     @app.exception_handler(Exception)
     def unexpected_error(error: Exception) -> Response[Any]:
         # Here, not in the entry point, so the error is logged once, with our logger: Powertools
         # logs what no handler took through its own, unstructured, logger before re-raising it.
-        log_unexpected_error()
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, INTERNAL_ERROR)
+        return response_of(unexpected_error_answer())
 
     return app
 
