@@ -142,7 +142,7 @@ def _document_edge_answers(document: dict[str, Any]) -> None:
 
 def _resolver_file(code_uri: Path) -> Path:
     """The file whose ``app`` describes a function's routes: ``openapi.py`` where the handler has
-    no resolver (health), else the handler."""
+    no resolver (health, GET and DELETE of one course), else the handler."""
     described = code_uri / "openapi.py"
     return described if described.exists() else code_uri / "app.py"
 
