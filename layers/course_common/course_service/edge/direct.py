@@ -22,7 +22,6 @@ field that is not text (``queryStringParameters: {"a": null}``) makes the resolv
 on every route (a 500), where these routes, which have no query, do not read it.
 """
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from course_service.common.observability import ProxyHandler
 from course_service.core.errors import CourseError
 from course_service.edge import request_checks
 from course_service.edge.answers import Answer, error_answer, not_found_answer, unexpected_error_answer
+from course_service.edge.proxy import json_text
 from course_service.edge.refusals import request_refusal
 
 # Powertools' /courses/<name> on a REST API: a segment of RFC 3986's unreserved and sub-delims
@@ -50,7 +50,7 @@ def proxy_answer(answer: Answer) -> dict[str, Any]:
         headers.setdefault("Content-Type", ["application/json"])
     return {
         "statusCode": int(answer.status),
-        "body": None if answer.body is None else json.dumps(answer.body, separators=(",", ":")),
+        "body": None if answer.body is None else json_text(answer.body),
         "isBase64Encoded": False,
         "multiValueHeaders": headers,
     }

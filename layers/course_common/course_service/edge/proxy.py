@@ -22,12 +22,17 @@ SECURITY_HEADERS = {
 EXPOSED_HEADERS = "ETag, Location, Retry-After"
 
 
+def json_text(body: dict[str, Any]) -> str:
+    """A body as JSON text: compact, as Powertools writes bodies."""
+    return json.dumps(body, separators=(",", ":"))
+
+
 def proxy_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     """A JSON answer in API Gateway's proxy format."""
     return {
         "statusCode": int(status),
         "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps(body, separators=(",", ":")),  # compact, as Powertools writes bodies
+        "body": json_text(body),
         "isBase64Encoded": False,
     }
 
