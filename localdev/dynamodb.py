@@ -232,6 +232,12 @@ def rebuild_with_indexes(endpoint: str, table_name: str) -> bool:
     return True
 
 
+def server_command(host: str, port: int, table: str, data_dir: Path | None = None) -> list[str]:
+    """The command that runs this module's server (make dynamodb's), for a tool that starts its own."""
+    command = [sys.executable, "-m", "localdev.dynamodb", "--host", host, "--port", str(port), "--table", table]
+    return command + (["--data-dir", str(data_dir)] if data_dir is not None else [])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m localdev.dynamodb", description="Serves dynalite with the courses table until Ctrl-C."

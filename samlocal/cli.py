@@ -35,7 +35,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from localdev.doctor import host_architecture, sam_local_engine_missing
-from localdev.dynamodb import ensure_tables
+from localdev.dynamodb import ensure_tables, server_command
 from localdev.processes import first_line, free_port_after, wait_for_exit
 from localdev.template import ROOT
 
@@ -309,19 +309,7 @@ def start_dynamodb(engine: Engine, data_dir: Path, stack: ExitStack) -> None:
             ) from None
         _say(f"The containers use the DynamoDB already on {endpoint} (make dynamodb?)")
         return
-    command = [
-        sys.executable,
-        "-m",
-        "localdev.dynamodb",
-        "--host",
-        host,
-        "--port",
-        str(DYNAMODB_PORT),
-        "--table",
-        TABLE,
-        "--data-dir",
-        str(data_dir),
-    ]
+    command = server_command(host, DYNAMODB_PORT, TABLE, data_dir)
     _say(f"The containers' DynamoDB, on {endpoint}: {_shown(command)}")
     process = subprocess.Popen(
         engine.command(command),

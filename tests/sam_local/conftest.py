@@ -9,13 +9,12 @@ architecture as the template parameter.
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from localdev.dynamodb import ensure_tables
+from localdev.dynamodb import ensure_tables, server_command
 from localdev.processes import first_line, stop_process
 from localdev.runtime import load_handler
 from localdev.template import routes
@@ -54,17 +53,7 @@ def dynamodb():
     """`make dynamodb` on the bridge, at the port and table the env-vars file names; its endpoint."""
     port = urlsplit(SAM_ENV_VARS["DYNAMODB_ENDPOINT"]).port
     host = _bridge_address()
-    command = [
-        sys.executable,
-        "-m",
-        "localdev.dynamodb",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--table",
-        SAM_ENV_VARS["TABLE_NAME"],
-    ]
+    command = server_command(host, port, SAM_ENV_VARS["TABLE_NAME"])
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         ready = first_line(process)  # once the table exists; its errors go to stderr
