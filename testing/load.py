@@ -67,7 +67,7 @@ from localdev.processes import HOST  # the only target: this is a local tool
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
-from course_service.edge.paging import cursor_for  # noqa: E402  (to start a page just before a name)
+from course_service.edge.cursors import cursor_for  # noqa: E402  (to start a page just before a name)
 from course_service.edge.paths import course_path  # noqa: E402  (the service's own: one home for the URL)
 
 LEVELS = ("beginner", "intermediate", "advanced")

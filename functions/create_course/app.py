@@ -1,61 +1,31 @@
-"""POST /courses: creates a course; with an Idempotency-Key, once per key (course_service.core.idempotency)."""
+"""POST /courses: creates a course; with an Idempotency-Key, once per key (course_service.core.idempotency).
 
-from http import HTTPStatus
-from typing import Annotated
+A create whose body the resolver's validation would take as it is, without a key, is answered here
+without Powertools' resolver (course_service.edge.direct); openapi.py declares the route on it, for
+openapi.json and for every other request (a keyed create, a body to refuse), loaded at the first.
+"""
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
+import re
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
 
-from course_service import entry
 from course_service.common.observability import tracer
 from course_service.core import courses
-from course_service.core.schemas import CourseCreate, CourseResponse, IdempotencyKey
-from course_service.edge.openapi_docs import course_success, documented_errors
-from course_service.edge.resolver import create_app
-from course_service.edge.responses import created_answer, stored_response
-
-app = create_app()
-
-IdempotencyKeyHeader = Annotated[
-    IdempotencyKey | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Makes the create safe to retry: the same key and body within 24 hours answer the "
-        "first 201 again; the same key with another body is 422. Use a new random value (a UUID) per course.",
-    ),
-]
+from course_service.edge.answers import Answer, created_answer
+from course_service.edge.direct import COURSES_PATH, plain_or_resolver, resolver_beside
+from course_service.edge.plain_requests import new_course
+from course_service.entry import lambda_entry
 
 
-@app.post(
-    "/courses",
-    operation_id="createCourse",
-    summary="Create a course",
-    responses={
-        **course_success(
-            HTTPStatus.CREATED,
-            "Created; Location and ETag headers name and version it. A retry with the same "
-            "Idempotency-Key and body answers this response again, even if the course changed since",
-            created=True,
-        ),
-        **documented_errors(
-            HTTPStatus.CONFLICT,
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-        ),
-    },
-)
 @tracer.capture_method
-def create_course(course: CourseCreate, idempotency_key: IdempotencyKeyHeader = None) -> Response[CourseResponse]:
-    if idempotency_key is None:
-        return stored_response(created_answer(courses.create(course)))
-    # Imported at the first keyed request: Powertools' idempotency utility and boto3 are part of a
-    # cold start that creates without a key never pay (docs/PERFORMANCE.md).
-    from course_service.core import idempotency
-
-    answer, replayed = idempotency.create(course, idempotency_key, app.lambda_context, created_answer)
-    if replayed:
-        entry.replayed()
-    return stored_response(answer)
+def create_course(name: str, level: str) -> Answer:
+    return created_answer(courses.create(name, level))
 
 
-lambda_handler = entry.lambda_entry_for(app)
+def take(_: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str]) -> Callable[[], Answer] | None:
+    new = new_course(event, headers)
+    return None if new is None else partial(create_course, *new)
+
+
+lambda_handler = lambda_entry(plain_or_resolver("POST", COURSES_PATH, take, resolver_beside(__file__)))

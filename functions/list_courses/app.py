@@ -1,42 +1,34 @@
-"""GET /courses: one page of courses in name order, optionally of one level."""
+"""GET /courses: one page of courses in name order, optionally of one level.
 
+A query the resolver's validation would take as it is is answered here without Powertools' resolver
+(course_service.edge.direct); openapi.py declares the route on it, for openapi.json and for every
+other request (a query to refuse), loaded at the first.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from functools import partial
 from http import HTTPStatus
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from typing import Any
 
 from course_service.common.observability import tracer
 from course_service.core import courses
-from course_service.core.schemas import CoursePage, Level, PageSize
-from course_service.edge.openapi_docs import documented_errors
-from course_service.edge.paging import CursorParameter, page_response, start_after
-from course_service.edge.resolver import create_app
-from course_service.entry import lambda_entry_for
-
-app = create_app()
+from course_service.edge.answers import Answer
+from course_service.edge.cursors import page_body
+from course_service.edge.direct import COURSES_PATH, plain_or_resolver, resolver_beside
+from course_service.edge.plain_requests import PageQuery, page_query
+from course_service.entry import lambda_entry
 
 
-@app.get(
-    "/courses",
-    operation_id="listCourses",
-    summary="List courses, a page at a time",
-    responses={
-        200: {
-            "description": "Courses in name order (code point order); next_cursor is null on the last page",
-            "content": {content_types.APPLICATION_JSON: {"model": CoursePage}},
-        },
-        **documented_errors(HTTPStatus.UNPROCESSABLE_ENTITY),
-    },
-)
 @tracer.capture_method
-def list_courses(
-    limit: Annotated[PageSize, Query(description="Courses per page")] = 20,
-    level: Annotated[Level | None, Query(description="Only the courses of this level")] = None,
-    cursor: Annotated[CursorParameter | None, Query(description="The next_cursor of the previous page")] = None,
-) -> Response[CoursePage]:
-    page = courses.list_page(level, start_after(cursor, level), limit)
-    return page_response(page, level)
+def list_courses(query: PageQuery) -> Answer:
+    page = courses.list_page(query.level, query.after, query.limit)
+    return Answer(HTTPStatus.OK, page_body(page, query.level))
 
 
-lambda_handler = lambda_entry_for(app)
+def take(_: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str]) -> Callable[[], Answer] | None:
+    query = page_query(event)
+    return None if query is None else partial(list_courses, query)
+
+
+lambda_handler = lambda_entry(plain_or_resolver("GET", COURSES_PATH, take, resolver_beside(__file__)))

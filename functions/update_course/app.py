@@ -1,47 +1,36 @@
-"""PUT /courses/{name}: changes a course's level, optionally conditional on If-Match and If-None-Match."""
+"""PUT /courses/{name}: changes a course's level, optionally conditional on If-Match and If-None-Match.
 
-from http import HTTPStatus
-from typing import Annotated
+A body the resolver's validation would take as it is is answered here without Powertools' resolver
+(course_service.edge.direct); openapi.py declares the route on it, for openapi.json and for every
+other request (a body to refuse), loaded at the first.
+"""
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
+import re
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
 
 from course_service.common.observability import tracer
 from course_service.core import courses
-from course_service.core.schemas import CourseResponse, CourseUpdate
+from course_service.edge.answers import Answer, course_answer
 from course_service.edge.conditional import preconditions
-from course_service.edge.openapi_docs import course_success, documented_errors
+from course_service.edge.direct import COURSE_PATH, plain_or_resolver, resolver_beside
 from course_service.edge.paths import course_name_from_path
-from course_service.edge.resolver import create_app
-from course_service.edge.responses import course_response
-from course_service.entry import lambda_entry_for
-
-app = create_app()
+from course_service.edge.plain_requests import new_level
+from course_service.edge.request_checks import header_value
+from course_service.entry import lambda_entry
 
 
-@app.put(
-    "/courses/<name>",
-    operation_id="updateCourse",
-    summary="Change a course's level",
-    responses={
-        **course_success(HTTPStatus.OK, "The updated course; ETag header"),
-        **documented_errors(
-            HTTPStatus.NOT_FOUND,
-            HTTPStatus.PRECONDITION_FAILED,
-            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-        ),
-    },
-)
 @tracer.capture_method
-def update_course(
-    name: str,
-    change: CourseUpdate,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
-) -> Response[CourseResponse]:
-    updated = courses.change_level(course_name_from_path(name), change, preconditions(if_match, if_none_match))
-    return course_response(updated)
+def update_course(segment: str, level: str, headers: Mapping[str, str]) -> Answer:
+    name = course_name_from_path(segment)
+    conditions = preconditions(header_value(headers, "if-match"), header_value(headers, "if-none-match"))
+    return course_answer(courses.change_level(name, level, conditions))
 
 
-lambda_handler = lambda_entry_for(app)
+def take(path: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str]) -> Callable[[], Answer] | None:
+    level = new_level(event)
+    return None if level is None else partial(update_course, path["name"], level, headers)
+
+
+lambda_handler = lambda_entry(plain_or_resolver("PUT", COURSE_PATH, take, resolver_beside(__file__)))

@@ -9,7 +9,7 @@ from localdev.dynamodb import client
 from localdev.runtime import put_layers_on_path
 
 put_layers_on_path()
-from course_service.edge.paging import cursor_for  # noqa: E402  (the service's own codec: see test_listed_at_once)
+from course_service.edge.cursors import cursor_for  # noqa: E402  (the service's own codec: see test_listed_at_once)
 from tests.integration.http_support import path_of  # noqa: E402
 
 LEVELS = ("beginner", "intermediate", "advanced")

@@ -104,3 +104,19 @@ def metric_names(stdout: str) -> list[str]:
         for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
             names += [metric["Name"] for metric in directive["Metrics"]]
     return names
+
+
+def plain_response(response: dict) -> dict:
+    """A proxy response as a plain dictionary (Powertools' headers are a defaultdict)."""
+    return {**response, **{k: dict(v) for k, v in response.items() if k in ("headers", "multiValueHeaders")}}
+
+
+def logs_and_metrics(stdout: str) -> list:
+    """Log lines (level, message, error code) and metrics flushed, without their times and ids."""
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    return [
+        sorted(m["Name"] for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"])
+        if "_aws" in line
+        else (line.get("level"), line.get("message"), line.get("error_code"))
+        for line in lines
+    ]

@@ -18,7 +18,7 @@ from course_service.core import courses
 from course_service.core.errors import CreateInProgress
 from course_service.core.schemas import CourseCreate
 from course_service.edge.paths import course_path
-from course_service.edge.responses import created_answer
+from course_service.edge.responses import created_record
 from localdev import template
 from localdev.runtime import LambdaContext, api_event
 from tests.root import ROOT
@@ -346,7 +346,7 @@ def test_a_request_whose_key_is_in_flight_is_409_with_retry_after_and_creates_no
 
     monkeypatch.setattr(courses, "create", create_while_a_retry_arrives)
 
-    answer, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext(), created_answer)
+    answer, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext(), created_record)
 
     [retry] = arrived
     assert retry.status == 409
@@ -366,7 +366,7 @@ def test_racing_requests_with_one_key_create_one_course_and_the_others_are_repla
 
     def one_request() -> str:
         try:
-            answer, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext(), created_answer)
+            answer, replayed = idempotency.create(CourseCreate(**CHEMISTRY), KEY, LambdaContext(), created_record)
         except CreateInProgress:
             return "in progress"
         assert answer["body"]["name"] == "Chemistry"

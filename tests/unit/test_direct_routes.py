@@ -27,7 +27,7 @@ from course_service.edge.paths import course_path
 from course_service.entry import lambda_entry_for
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_module
-from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS
+from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS, logs_and_metrics, plain_response
 
 SEEDED = ("Databases", "Café au lait", 'Say "hi"', "a b", "100% <real> [x] {y} |^", "ünïcödé")
 WRITES = ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
@@ -73,22 +73,6 @@ def _reference(method: str) -> Callable:
     return lambda_entry_for(load_module(route.code_uri, "openapi.app").app)
 
 
-def _normalised(response: dict) -> dict:
-    """The response as a plain dictionary (Powertools' headers are a defaultdict)."""
-    return {**response, **{k: dict(v) for k, v in response.items() if k in ("headers", "multiValueHeaders")}}
-
-
-def _outputs(stdout: str) -> list:
-    """Log lines (level, message, error code) and metrics flushed, without their times and ids."""
-    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-    return [
-        sorted(m["Name"] for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"])
-        if "_aws" in line
-        else (line.get("level"), line.get("message"), line.get("error_code"))
-        for line in lines
-    ]
-
-
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
 def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handlers, dynamodb, capsys, monkeypatch):
     restore, etags = seeded
@@ -130,8 +114,8 @@ def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handle
             if fault is not None:
                 for operation in WRITES:
                     dynamodb.fail(operation, FAULTS[fault](operation))
-            answers.append(_normalised(handler(json.loads(json.dumps(event)), LambdaContext())))
-            outputs.append(_outputs(log.getvalue() + capsys.readouterr().out))
+            answers.append(plain_response(handler(json.loads(json.dumps(event)), LambdaContext())))
+            outputs.append(logs_and_metrics(log.getvalue() + capsys.readouterr().out))
         dynamodb.heal()
         assert answers[1] == answers[0], event
         assert outputs[1] == outputs[0], event
@@ -152,7 +136,7 @@ def test_an_event_api_gateway_would_not_build_fails_as_through_the_resolver(meth
         del event["path"]
     direct = handlers[template.route(method, "/courses/{name}").function]
 
-    answers = [_normalised(handler(dict(event), LambdaContext())) for handler in (_reference(method), direct)]
+    answers = [plain_response(handler(dict(event), LambdaContext())) for handler in (_reference(method), direct)]
 
     assert answers[1] == answers[0] and answers[0]["statusCode"] == 500
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from course_service.common.preconditions import UNCONDITIONAL, Preconditions
 from course_service.core import write_decisions
@@ -17,9 +16,6 @@ from course_service.store import reads
 from course_service.store.conditional_writes import Change, Creation, Removal
 from course_service.store.failures import Unavailable, error_code
 from course_service.store.models import CourseItem
-
-if TYPE_CHECKING:  # only annotations: health imports this module without Pydantic
-    from course_service.core.schemas import CourseCreate, CourseUpdate
 
 # If-None-Match lists naming more revisions than this are checked against a read, not in the write's
 # condition: a real client sends one ETag, DynamoDB limits expressions to 4 KB, and dynalite (what
@@ -66,13 +62,13 @@ def _read(name: str) -> CourseItem | None:
         return reads.read(name)
 
 
-def create(new: CourseCreate, write_token: str | None = None) -> Course:
+def create(name: str, level: str, write_token: str | None = None) -> Course:
     """Creates a course; CourseAlreadyExists if the name is taken (the stored one is untouched).
 
     ``write_token``: the same for every attempt of one request (course_service.core.idempotency), so
     that an attempt recognises the course an earlier one created as its own.
     """
-    return _course(write_decisions.created(Creation(new.name, new.level, write_decisions.now(), write_token)))
+    return _course(write_decisions.created(Creation(name, level, write_decisions.now(), write_token)))
 
 
 def get(name: str, preconditions: Preconditions = UNCONDITIONAL) -> Course:
@@ -89,14 +85,14 @@ def get(name: str, preconditions: Preconditions = UNCONDITIONAL) -> Course:
     return _course(stored)
 
 
-def change_level(name: str, change: CourseUpdate, preconditions: Preconditions = UNCONDITIONAL) -> Course:
+def change_level(name: str, level: str, preconditions: Preconditions = UNCONDITIONAL) -> Course:
     """Sets a course's level. Never creates: CourseNotFound if there is no such course.
 
     ``preconditions`` (If-Match, If-None-Match) make the change conditional: CourseChanged if they
     do not hold for the stored course (written, or deleted and created again, since).
     """
     preconditions = _checked_by_read(name, preconditions)
-    changed = write_decisions.stamped(lambda at: Change(name, change.level, at, preconditions), preconditions)
+    changed = write_decisions.stamped(lambda at: Change(name, level, at, preconditions), preconditions)
     assert changed is not None  # a change's outcome is a course or an error
     return _course(changed)
 

@@ -96,7 +96,7 @@ def _create_once(request: dict[str, Any], new: CourseCreate, attempt: _Attempt) 
     try:
         # The record must be completed or removed after this: one call's time is kept for it.
         with deadline.reserving(retry_policy.attempt_seconds()):
-            attempt.created = attempt.answer(courses.create(new, write_token=_write_token(request)))
+            attempt.created = attempt.answer(courses.create(new.name, new.level, write_token=_write_token(request)))
     except Exception as error:
         attempt.failed = error
         raise

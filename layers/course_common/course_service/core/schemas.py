@@ -15,6 +15,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from course_service.core.contract import MAX_PAGE_SIZE
 from course_service.core.names import (
     MAX_NAME_LENGTH,
     NAME_PATTERN,
@@ -61,7 +62,6 @@ def _ascii_digits_only(value: Any) -> Any:
     return value
 
 
-MAX_PAGE_SIZE = 100
 # GET /courses' limit. The validator comes after the constraints because Pydantic applies the
 # metadata outwards: so it runs first, and the constraints stay native (minimum/maximum in the
 # JSON schema, greater_than_equal/less_than_equal as error types).

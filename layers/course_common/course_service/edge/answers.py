@@ -16,6 +16,7 @@ from course_service.core.courses import Course
 from course_service.core.errors import CourseError, StoreUnavailable
 from course_service.core.names import json_timestamp
 from course_service.edge.conditional import etag, is_current
+from course_service.edge.paths import course_path
 from course_service.edge.proxy import INTERNAL_ERROR, RETRY_AFTER
 
 
@@ -60,6 +61,25 @@ def course_body(course: Course) -> dict[str, Any]:
         "created_at": json_timestamp(course.created_at),
         "updated_at": json_timestamp(course.updated_at),
     }
+
+
+def course_answer(course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> Answer:
+    """The course as JSON, with its ETag (and ``headers``)."""
+    return Answer(status, course_body(course), {"ETag": etag(course), **(headers or {})})
+
+
+def course_location(course: Course) -> str:
+    """A reference to the new course, relative to the request's URL (``POST .../courses``).
+
+    Deployed, the API lives under its stage (``/v1/courses``) or a custom domain's base path, which
+    an absolute path would lose.
+    """
+    return course_path(course.name).removeprefix("/")
+
+
+def created_answer(course: Course) -> Answer:
+    """201 with the new course; Location and ETag name and version it."""
+    return course_answer(course, HTTPStatus.CREATED, {"Location": course_location(course)})
 
 
 def read_answer(course: Course, if_none_match: str | None) -> Answer:

@@ -22,8 +22,13 @@ field that is not text (``queryStringParameters: {"a": null}``) makes the resolv
 on every route (a 500), where these routes, which have no query, do not read it.
 """
 
+import functools
+import importlib.util
+import itertools
 import re
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from course_service.common.observability import ProxyHandler
@@ -56,6 +61,15 @@ def proxy_answer(answer: Answer) -> dict[str, Any]:
     }
 
 
+def _answered(route: Callable[[], Answer]) -> Answer:
+    try:
+        return route()
+    except CourseError as error:
+        return error_answer(error)
+    except Exception:
+        return unexpected_error_answer()  # as the resolver's handler of the unexpected
+
+
 def _answer(method: str, route: CourseRoute, event: Mapping[str, Any], headers: Mapping[str, str]) -> Answer:
     # Read as the resolver reads them, whatever the method: an event without them, or with a path
     # that is not text, fails (the entry point's bare 500) before any route.
@@ -65,12 +79,7 @@ def _answer(method: str, route: CourseRoute, event: Mapping[str, Any], headers: 
     matched = COURSE_PATH.match(path) if requested == method else None
     if matched is None:
         return not_found_answer()
-    try:
-        return route(matched["name"], headers)
-    except CourseError as error:
-        return error_answer(error)
-    except Exception:
-        return unexpected_error_answer()  # as the resolver's handler of the unexpected
+    return _answered(lambda: route(matched["name"], headers))
 
 
 def course_handler(method: str, route: CourseRoute) -> ProxyHandler:
@@ -84,3 +93,69 @@ def course_handler(method: str, route: CourseRoute) -> ProxyHandler:
         return proxy_answer(_answer(method, route, event, headers))
 
     return handle
+
+
+# POST and GET /courses, as Powertools' REST resolver matches them (trailing slashes).
+COURSES_PATH = re.compile(r"^/courses/*$")
+
+# What a route answered without the resolver takes from a request (its path matched, its method's):
+# the route, called with the request's values, or None for a request the resolver must answer.
+Taker = Callable[["re.Match[str]", Mapping[str, Any], Mapping[str, str]], Callable[[], Answer] | None]
+
+
+def plain_or_resolver(
+    method: str, path: "re.Pattern[str]", take: Taker, resolver: Callable[[], ProxyHandler]
+) -> ProxyHandler:
+    """The proxy handler of a route that reads a body or a query (course_service.edge.plain_requests).
+
+    The requests ``take`` takes are answered here; every other one by ``resolver()`` (loaded at its
+    first use: :func:`resolver_beside`), which validates it as the resolver always did. Refusals
+    first (refusals.py), either way.
+    """
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        headers = request_checks.merged_headers(event)
+        refusal = request_refusal(event, headers)
+        if refusal is not None:
+            return refusal
+        requested_path, requested_method = event.get("path"), event.get("httpMethod")
+        matched = (
+            path.match(requested_path)
+            if isinstance(requested_path, str)
+            and isinstance(requested_method, str)
+            and requested_method.upper() == method
+            else None
+        )
+        route = None if matched is None else take(matched, event, headers)
+        if route is None:
+            return resolver()(event, context)
+        return proxy_answer(_answered(route))
+
+    return handle
+
+
+_loads = itertools.count(1)
+
+
+def resolver_beside(app_file: str) -> Callable[[], ProxyHandler]:
+    """The proxy handler of the resolver that ``openapi.py`` beside ``app_file`` declares.
+
+    Imported at the first request that needs it, with Powertools' event handler and Pydantic, once
+    per instance. Under its own module name, so that one process can load several functions (the
+    tests, the local server).
+    """
+
+    @functools.cache
+    def resolver() -> ProxyHandler:
+        from course_service.edge.resolver import handler_for
+
+        source = Path(app_file).with_name("openapi.py")
+        spec = importlib.util.spec_from_file_location(f"{source.parent.name}_openapi_{next(_loads)}", source)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"no resolver beside {app_file}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        return handler_for(module.app)
+
+    return resolver

@@ -11,9 +11,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from course_service.core.courses import Course
-from course_service.edge.answers import Answer, course_body, error_body, read_answer, validation_error_body
-from course_service.edge.conditional import etag
-from course_service.edge.paths import course_path
+from course_service.edge.answers import (
+    Answer,
+    course_answer,
+    created_answer,
+    error_body,
+    read_answer,
+    validation_error_body,
+)
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
@@ -35,32 +40,23 @@ def validation_error_response(errors: Sequence[Any]) -> Response[dict[str, Any]]
     return json_response(HTTPStatus.UNPROCESSABLE_ENTITY, validation_error_body(errors))
 
 
-def course_location(course: Course) -> str:
-    """A reference to the new course, relative to the request's URL (``POST .../courses``).
-
-    Deployed, the API lives under its stage (``/v1/courses``) or a custom domain's base path, which
-    an absolute path would lose.
-    """
-    return course_path(course.name).removeprefix("/")
-
-
 def course_response(
     course: Course, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None
 ) -> Response[Any]:  # a route's Response[CourseResponse]: the course as JSON values
-    return json_response(status, course_body(course), {"ETag": etag(course), **(headers or {})})
+    return response_of(course_answer(course, status, headers))
 
 
-def created_answer(course: Course) -> dict[str, Any]:
-    """A create's answer as JSON values: status, headers, body.
+def created_record(course: Course) -> dict[str, Any]:
+    """A create's answer (answers.created_answer) as JSON values: status, headers, body.
 
     What an Idempotency-Key record keeps to replay (course_service.core.idempotency).
     """
-    headers = {"ETag": etag(course), "Location": course_location(course)}
-    return {"status": int(HTTPStatus.CREATED), "headers": headers, "body": course_body(course)}
+    answer = created_answer(course)
+    return {"status": int(answer.status), "headers": answer.headers, "body": answer.body}
 
 
 def stored_response(answer: dict[str, Any]) -> Response[Any]:
-    """The response a stored answer (:func:`created_answer`) stands for."""
+    """The response a stored answer (:func:`created_record`) stands for."""
     return json_response(answer["status"], answer["body"], answer["headers"])
 
 
