@@ -7,11 +7,12 @@ stack trace, library name, table name or AWS identifier anywhere in the body or 
 a status and headers that openapi.json declares for the operation.
 """
 
+import io
 import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
@@ -19,11 +20,20 @@ from botocore.exceptions import ReadTimeoutError
 from moto import mock_aws
 from moto.core.models import botocore_stubber as moto_backend
 
+from course_service.common import observability
 from course_service.core import write_decisions
 from course_service.edge.paths import course_path
 from course_service.store.models import CourseItem
+from localdev.runtime import LambdaContext
 from tests import openapi_document
-from tests.unit.support import CLOCK_START, FORBIDDEN_IN_RESPONSES, IDEMPOTENCY_TABLE_NAME, TABLE_NAME
+from tests.unit.support import (
+    CLOCK_START,
+    FORBIDDEN_IN_RESPONSES,
+    IDEMPOTENCY_TABLE_NAME,
+    TABLE_NAME,
+    logs_and_metrics,
+    plain_response,
+)
 
 NO_BODY = (204, 304)
 
@@ -300,3 +310,45 @@ def late_replies(table) -> Iterator[LateReplies]:
     late = LateReplies(service_clients())
     yield late
     late.remove()
+
+
+# What answered_both_ways returns: (reference, function, event, fault, faulted operations) -> answer.
+BothWays = Callable[[Callable, Callable, dict, Exception | None, tuple[str, ...]], dict]
+
+
+@pytest.fixture
+def answered_both_ways(dynamodb, capsys, monkeypatch) -> Callable[[Callable[[], None]], BothWays]:
+    """For the functions that answer without Powertools' resolver (tests/unit/test_direct_routes.py,
+    test_plain_routes.py): answers an event through the route declared on the resolver and through
+    the function, each from the same table (``restore`` puts it back), clock and faults, and asserts
+    that the answers, the log lines and the metrics are the same; returns the answer."""
+    log = io.StringIO()
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
+    start = datetime.now(UTC) + timedelta(days=1)  # after every course's stamp so far
+    ticks = itertools.count()
+    monkeypatch.setattr(write_decisions, "now", lambda: start + timedelta(microseconds=next(ticks)))
+
+    def with_table(restore: Callable[[], None]) -> BothWays:
+        def answer(reference, function, event, fault, operations):
+            nonlocal ticks
+            answers, outputs = [], []
+            for handler in (reference, function):
+                restore()
+                ticks = itertools.count()
+                capsys.readouterr()
+                log.seek(0)
+                log.truncate()
+                dynamodb.heal()
+                if fault is not None:
+                    for operation in operations:
+                        dynamodb.fail(operation, fault(operation))
+                answers.append(plain_response(handler(json.loads(json.dumps(event)), LambdaContext())))
+                outputs.append(logs_and_metrics(log.getvalue() + capsys.readouterr().out))
+            dynamodb.heal()
+            assert answers[1] == answers[0], event
+            assert outputs[1] == outputs[0], event
+            return answers[0]
+
+        return answer
+
+    return with_table

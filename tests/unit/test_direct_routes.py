@@ -10,7 +10,6 @@ of character Powertools' route lets through or not, other methods, conditional h
 do not, or are malformed, a body where none is read, and DynamoDB failing.
 """
 
-import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -19,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from course_service.common import observability
 from course_service.core.courses import Course
 from course_service.core.schemas import CourseResponse
 from course_service.edge.answers import course_body
@@ -27,7 +25,7 @@ from course_service.edge.paths import course_path
 from course_service.entry import lambda_entry_for
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_module
-from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS, logs_and_metrics, plain_response
+from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS, plain_response
 
 SEEDED = ("Databases", "Café au lait", 'Say "hi"', "a b", "100% <real> [x] {y} |^", "ünïcödé")
 WRITES = ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
@@ -74,10 +72,9 @@ def _reference(method: str) -> Callable:
 
 
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
-def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handlers, dynamodb, capsys, monkeypatch):
+def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handlers, answered_both_ways):
     restore, etags = seeded
-    log = io.StringIO()
-    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
+    both = answered_both_ways(restore)
     reference = _reference(method)
     direct = handlers[template.route(method, "/courses/{name}").function]
 
@@ -103,22 +100,8 @@ def test_the_direct_handler_answers_as_the_resolver_would(method, seeded, handle
     @example(segment="Databases", verb=method, if_match=None, if_none_match="*", body=None, fault=None)  # 304 on GET
     def same_answer(segment, verb, if_match, if_none_match, body, fault):
         headers = [(name, value) for name, value in (("If-Match", if_match), ("If-None-Match", if_none_match)) if value]
-        event = api_event(verb, "/courses/" + segment, headers=headers, body=body)
-        answers, outputs = [], []
-        for handler in (reference, direct):
-            restore()
-            capsys.readouterr()
-            log.seek(0)
-            log.truncate()
-            dynamodb.heal()
-            if fault is not None:
-                for operation in WRITES:
-                    dynamodb.fail(operation, FAULTS[fault](operation))
-            answers.append(plain_response(handler(json.loads(json.dumps(event)), LambdaContext())))
-            outputs.append(logs_and_metrics(log.getvalue() + capsys.readouterr().out))
-        dynamodb.heal()
-        assert answers[1] == answers[0], event
-        assert outputs[1] == outputs[0], event
+        fault_of = None if fault is None else FAULTS[fault]
+        both(reference, direct, api_event(verb, "/courses/" + segment, headers=headers, body=body), fault_of, WRITES)
 
     same_answer()
 

@@ -9,20 +9,15 @@ with the same log lines and metrics: bodies valid, to normalise, of other types,
 less, not JSON; names taken and free; queries of every shape; conditional headers; DynamoDB failing.
 """
 
-import io
-import itertools
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import get_args
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from course_service.common import observability
-from course_service.core import write_decisions
 from course_service.core.contract import LEVELS
 from course_service.core.schemas import Level
 from course_service.edge.cursors import cursor_for
@@ -30,7 +25,7 @@ from course_service.edge.paths import course_path
 from course_service.entry import lambda_entry_for
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_handler, load_module
-from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS, logs_and_metrics, plain_response
+from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS
 
 SEEDED = {"Databases": "beginner", "Café au lait": "advanced", 'Say "hi"': "beginner", "a b": "intermediate"}
 SEEDED |= {f"Course {n:02}": LEVELS[n % 3] for n in range(25)}  # more than a page of 20
@@ -100,37 +95,13 @@ def seeded(table, api):
 
 
 @pytest.fixture
-def both(seeded, dynamodb, capsys, monkeypatch):
-    """Answers an event through the reference and through the function, from the same table, clock
-    and faults; asserts that the answers, log lines and metrics are the same; returns the answer."""
+def both(seeded, answered_both_ways):
+    """answered_both_ways (conftest.py) from the seeded table, with FAULTS named by key."""
     restore, _ = seeded
-    log = io.StringIO()
-    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
-    start = datetime.now(UTC) + timedelta(days=1)  # after every seeded course's stamp
-    ticks = itertools.count()
-    monkeypatch.setattr(write_decisions, "now", lambda: start + timedelta(microseconds=next(ticks)))
-
-    def answer(reference: Callable, function: Callable, event: dict, fault: str | None) -> dict:
-        nonlocal ticks
-        answers, outputs = [], []
-        for handler in (reference, function):
-            restore()
-            ticks = itertools.count()
-            capsys.readouterr()
-            log.seek(0)
-            log.truncate()
-            dynamodb.heal()
-            if fault is not None:
-                for operation in OPERATIONS:
-                    dynamodb.fail(operation, FAULTS[fault](operation))
-            answers.append(plain_response(handler(json.loads(json.dumps(event)), LambdaContext())))
-            outputs.append(logs_and_metrics(log.getvalue() + capsys.readouterr().out))
-        dynamodb.heal()
-        assert answers[1] == answers[0], event
-        assert outputs[1] == outputs[0], event
-        return answers[0]
-
-    return answer
+    answer = answered_both_ways(restore)
+    return lambda reference, function, event, fault: answer(
+        reference, function, event, None if fault is None else FAULTS[fault], OPERATIONS
+    )
 
 
 def _body(fields: dict, extra: bool) -> str:
