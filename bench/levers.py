@@ -63,7 +63,7 @@ PIECES = {
         "aws_lambda_powertools.logging",
         "aws_lambda_powertools.metrics",
     ],
-    "+ course_service.edge.resolver (everything a course handler needs)": [
+    "+ course_service.edge.resolver (what a course route on the resolver needs)": [
         "course_service.edge.resolver",
         "course_service.edge.responses",
     ],

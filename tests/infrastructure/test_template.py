@@ -134,12 +134,14 @@ def _idempotency_store_actions() -> set[str]:
 def _function_actions(logical_id: str) -> dict[str, set[str]]:
     """DynamoDB actions reachable from a function's handler, by table: handler -> courses.* -> the
     store's reads and writes on the courses table; handler -> idempotency.* -> Powertools' store on
-    its table (and -> courses.* on the courses table)."""
-    code = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"] / "app.py"
-    tree = ast.parse(code.read_text())
+    its table (and -> courses.* on the courses table). The handler's code is app.py and, where there
+    is one, the route on the resolver that it hands requests to (openapi.py)."""
+    folder = ROOT / FUNCTIONS[logical_id]["Properties"]["CodeUri"]
     called = {
         (c.func.value.id, c.func.attr)
-        for c in ast.walk(tree)
+        for code in (folder / "app.py", folder / "openapi.py")
+        if code.exists()
+        for c in ast.walk(ast.parse(code.read_text()))
         if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
     }
     idempotency = _module_calls("core/idempotency")
