@@ -1,6 +1,6 @@
-"""GET and DELETE of one course, answered without Powertools' resolver, as it would answer them.
+"""Course routes without Powertools' resolver: GET and DELETE whole; create, update and the list in part.
 
-Those two routes read no body and no query, and their only parameters are the name in the path and
+GET and DELETE of one course read no body and no query, and their only parameters are the name in the path and
 strings from headers, so the resolver's OpenAPI validation can refuse nothing there: what is left of
 its work is routing and writing the answer, which this module does in about 30 µs a request where the
 resolver spends about 200 (python -m bench.overhead_split), and without importing Powertools' event
