@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from botocore.exceptions import (
@@ -120,3 +121,16 @@ def logs_and_metrics(stdout: str) -> list:
         else (line.get("level"), line.get("message"), line.get("error_code"))
         for line in lines
     ]
+
+
+def restorer(table) -> Callable[[], None]:
+    """A function that puts the courses table back as it is now, item for item."""
+    items = table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]
+
+    def restore() -> None:
+        for row in table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]:
+            table.delete_item(TableName=TABLE_NAME, Key={"name": row["name"]})
+        for item in items:
+            table.put_item(TableName=TABLE_NAME, Item=item)
+
+    return restore

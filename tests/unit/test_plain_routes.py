@@ -25,7 +25,7 @@ from course_service.edge.paths import course_path
 from course_service.entry import lambda_entry_for
 from localdev import template
 from localdev.runtime import LambdaContext, api_event, load_handler, load_module
-from tests.unit.support import PERMANENT_ERRORS, TABLE_NAME, TRANSIENT_ERRORS
+from tests.unit.support import PERMANENT_ERRORS, TRANSIENT_ERRORS, restorer
 
 SEEDED = {"Databases": "beginner", "Café au lait": "advanced", 'Say "hi"': "beginner", "a b": "intermediate"}
 SEEDED |= {f"Course {n:02}": LEVELS[n % 3] for n in range(25)}  # more than a page of 20
@@ -82,14 +82,8 @@ def seeded(table, api):
     """The table with SEEDED, and a way to put it back as it was, item for item."""
     for name, level in SEEDED.items():
         assert api("POST", "/courses", body={"name": name, "level": level}).status == 201
-    items = table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]
+    restore = restorer(table)
     etags = [api("GET", "/courses/{name}", course_path(name)).headers["etag"] for name in list(SEEDED)[:4]]
-
-    def restore() -> None:
-        for row in table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]:
-            table.delete_item(TableName=TABLE_NAME, Key={"name": row["name"]})
-        for item in items:
-            table.put_item(TableName=TABLE_NAME, Item=item)
 
     return restore, etags
 
