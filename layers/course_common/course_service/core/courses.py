@@ -42,7 +42,7 @@ class Page:
     more: bool
 
 
-def _course(item: CourseItem) -> Course:
+def _course(item: CourseItem | reads.Listed) -> Course:
     return Course(item.name, item.level, item.created_at, item.updated_at, item.version)
 
 

@@ -1,6 +1,8 @@
 """Reads of the courses table: one course, the table's health, a page of courses."""
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PynamoDBException
@@ -41,11 +43,32 @@ def check_store() -> None:
         raise Unavailable() from error
 
 
+class Listed(NamedTuple):
+    """What a page holds of a course: what GET /courses shows, and its version."""
+
+    name: str
+    level: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# Read from each of the Query's items by the model's own attributes (their names and types), not
+# with CourseItem.from_raw_data: a whole model per item cost about four times as much, most of a
+# page's overhead (docs/PERFORMANCE.md, "A page's items").
+_LISTED = (CourseItem.name, CourseItem.level, CourseItem.created_at, CourseItem.updated_at, CourseItem.version)
+
+
+def listed(item: dict[str, dict[str, Any]]) -> Listed:
+    """A Query's item (DynamoDB's JSON) as a page holds it, each value as the model deserializes it."""
+    return Listed(*[attribute.deserialize(attribute.get_value(item[attribute.attr_name])) for attribute in _LISTED])
+
+
 @dataclass(frozen=True)
 class Page:
     """Up to a page of courses in name order, and whether more follow them."""
 
-    courses: list[CourseItem]
+    courses: list[Listed]
     more: bool
 
 
@@ -74,4 +97,4 @@ def list_page(level: str | None, after: str | None, limit: int) -> Page:
     items = found["Items"]
     # More than a page, or DynamoDB stopped early (its 1 MB cap, far above 101 courses).
     more = len(items) > limit or (bool(items) and "LastEvaluatedKey" in found)
-    return Page([CourseItem.from_raw_data(item) for item in items[:limit]], more)  # the extra one unread
+    return Page([listed(item) for item in items[:limit]], more)  # the extra one unread
