@@ -2,7 +2,8 @@
 
 A create whose body the resolver's validation would take as it is, without a key, is answered here
 without Powertools' resolver (course_service.edge.direct); openapi.py declares the route on it, for
-openapi.json and for every other request (a keyed create, a body to refuse), loaded at the first.
+openapi.json and for every other request (a keyed create, a body to refuse), loaded at the first
+(with SnapStart, before the snapshot).
 """
 
 import re
@@ -28,4 +29,5 @@ def take(_: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str])
     return None if new is None else partial(create_course, *new)
 
 
-lambda_handler = lambda_entry(plain_or_resolver("POST", COURSES_PATH, take, resolver_beside(__file__)))
+resolver = resolver_beside(__file__)
+lambda_handler = lambda_entry(plain_or_resolver("POST", COURSES_PATH, take, resolver), preload=resolver)

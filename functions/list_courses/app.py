@@ -2,7 +2,8 @@
 
 A query the resolver's validation would take as it is is answered here without Powertools' resolver
 (course_service.edge.direct); openapi.py declares the route on it, for openapi.json and for every
-other request (a query to refuse), loaded at the first.
+other request (a query to refuse), loaded at the first
+(with SnapStart, before the snapshot).
 """
 
 import re
@@ -31,4 +32,5 @@ def take(_: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str])
     return None if query is None else partial(list_courses, query)
 
 
-lambda_handler = lambda_entry(plain_or_resolver("GET", COURSES_PATH, take, resolver_beside(__file__)))
+resolver = resolver_beside(__file__)
+lambda_handler = lambda_entry(plain_or_resolver("GET", COURSES_PATH, take, resolver), preload=resolver)

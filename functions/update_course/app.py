@@ -2,7 +2,8 @@
 
 A body the resolver's validation would take as it is is answered here without Powertools' resolver
 (course_service.edge.direct); openapi.py declares the route on it, for openapi.json and for every
-other request (a body to refuse), loaded at the first.
+other request (a body to refuse), loaded at the first
+(with SnapStart, before the snapshot).
 """
 
 import re
@@ -33,4 +34,5 @@ def take(path: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, st
     return None if level is None else partial(update_course, path["name"], level, headers)
 
 
-lambda_handler = lambda_entry(plain_or_resolver("PUT", COURSE_PATH, take, resolver_beside(__file__)))
+resolver = resolver_beside(__file__)
+lambda_handler = lambda_entry(plain_or_resolver("PUT", COURSE_PATH, take, resolver), preload=resolver)

@@ -232,6 +232,73 @@ def test_every_function_registers_the_hooks_at_import_as_lambda_requires(tmp_pat
         assert result == {"before": ["before_snapshot"], "after": ["after_restore"], "client": True}, route.function
 
 
+SNAPSHOT_THEN_REQUEST = """
+import importlib.util, json, sys
+sys.path[:0] = sys.argv[1:3]
+sys.path.append(sys.argv[4])  # the repository, for localdev's event
+from localdev.runtime import LambdaContext, api_event
+from localdev.template import route
+spec = importlib.util.spec_from_file_location("app", sys.argv[3])
+app = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(app)
+import snapshot_restore_py as runtime
+for func, args, kwargs in reversed(runtime.get_before_snapshot()):
+    func(*args, **kwargs)
+method, pattern, path = sys.argv[5:8]
+before = set(sys.modules)
+event = api_event(method, path, route=route(method, pattern), headers={"Content-Type": "application/json"}, body="{}")
+status = app.lambda_handler(event, LambdaContext())["statusCode"]
+print(json.dumps({"status": status, "imported": sorted(set(sys.modules) - before)}))
+"""
+
+# Requests that the resolver answers (a body or query its validation refuses: 422 before any
+# DynamoDB call), to the functions that load it at the first such request (edge/direct.py).
+RESOLVER_REQUESTS = {
+    "CreateCourseFunction": ("POST", "/courses", "/courses"),
+    "UpdateCourseFunction": ("PUT", "/courses/{name}", "/courses/Any"),
+    "ListCoursesFunction": ("GET", "/courses", "/courses?limit=0"),
+}
+
+
+@pytest.mark.parametrize("snap_start", [True, False], ids=["snapstart", "on-demand"])
+@pytest.mark.parametrize("function", RESOLVER_REQUESTS)
+def test_with_snapstart_the_resolver_is_in_the_snapshot_not_loaded_by_the_first_request_that_needs_it(
+    tmp_path, function, snap_start
+):
+    (tmp_path / "snapshot_restore_py.py").write_text(RUNTIME_MODULE)
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_INITIALIZATION_TYPE"}
+    if snap_start:
+        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
+    code_uri = {r.function: r.code_uri for r in template.routes()}[function]
+    method, pattern, path = RESOLVER_REQUESTS[function]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SNAPSHOT_THEN_REQUEST,
+            str(tmp_path),
+            str(template.layer_dirs()[0]),
+            str(code_uri / "app.py"),
+            str(template.ROOT),
+            method,
+            pattern,
+            path,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    result = json.loads(out.splitlines()[-1])
+
+    assert result["status"] == 422
+    # Without SnapStart the first such request imports Powertools' event handler (and Pydantic):
+    # the module a restored instance must find already loaded.
+    assert ("aws_lambda_powertools.event_handler" in result["imported"]) is not snap_start
+    assert (result["imported"] == []) is snap_start
+
+
 IMPORT_AND_REGISTER = """
 import json, os, random, sys, typing
 os.environ.pop("AWS_LAMBDA_INITIALIZATION_TYPE", None)

@@ -1,7 +1,7 @@
 """Lambda SnapStart's runtime hooks (template parameter ``SnapStart``).
 
-The DynamoDB client created before the snapshot, and what restored instances must not share made
-each one's own after.
+The DynamoDB client created, and what functions load lazily (:func:`preload`) loaded, before the
+snapshot; what restored instances must not share made each one's own after.
 
 Lambda runs hooks only when it initializes a published version for its snapshot: its runtime then
 sets ``AWS_LAMBDA_INITIALIZATION_TYPE`` to ``snap-start`` and provides ``snapshot_restore_py`` (that
@@ -23,6 +23,7 @@ with Lambda SnapStart"); what this service must not share (docs/PERFORMANCE.md, 
 
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
 # What Lambda sets AWS_LAMBDA_INITIALIZATION_TYPE to while it initializes a version for its snapshot
@@ -30,9 +31,17 @@ from typing import Any
 SNAP_START = "snap-start"
 
 
+# What functions load at the first request that needs it, loaded before the snapshot instead.
+_preloads: list[Callable[[], object]] = []
+
+
+def _for_snapshot() -> bool:
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == SNAP_START
+
+
 def register() -> bool:
     """Registers the hooks if Lambda is initializing for a snapshot; returns whether it did."""
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != SNAP_START:
+    if not _for_snapshot():
         return False
     import importlib
 
@@ -52,13 +61,25 @@ def dynamodb_client() -> Any:
     return dynamodb_client()
 
 
+def preload(load: Callable[[], object]) -> None:
+    """Has :func:`before_snapshot` call ``load``, if Lambda is initializing for a snapshot.
+
+    For what a function loads lazily (course_service.entry.lambda_entry's ``preload``): with
+    SnapStart it belongs in the snapshot, not in a restored instance's first request.
+    """
+    if _for_snapshot():
+        _preloads.append(load)
+
+
 def before_snapshot() -> None:
-    """Creates the DynamoDB client: its service model, endpoint rules and credentials.
+    """Creates the DynamoDB client (its service model, endpoint rules and credentials), then runs the preloads.
 
     Part of a cold start's first response that no restored instance pays again
     (docs/PERFORMANCE.md).
     """
     dynamodb_client()
+    for load in _preloads:
+        load()
 
 
 def after_restore() -> None:
