@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -199,6 +200,7 @@ def seed_names(endpoint: str, table: str, names: list[str], threads: int = 8) ->
     stamp = "2026-11-27T14:30:00.123456+0000"
 
     def item(name: str) -> dict:
+        token = str(uuid.uuid4())  # as a create leaves it: its token, as its creator's and its version's
         return {
             "name": {"S": name},
             "level": {"S": "beginner"},
@@ -206,6 +208,8 @@ def seed_names(endpoint: str, table: str, names: list[str], threads: int = 8) ->
             "updated_at": {"S": stamp},
             "version": {"N": "1"},
             "catalogue": {"S": CATALOGUE},
+            "created_by": {"S": token},
+            "write_token": {"S": token},
         }
 
     def write(batch: list[str]) -> None:

@@ -42,9 +42,18 @@ def lambda_handler(event: dict, context) -> dict:
             IndexName="courses-by-name",
             KeyConditionExpression="catalogue = :c",
             ExpressionAttributeValues={":c": {"S": CATALOGUE}},
+            # The fields a page shows, and the version, as the service asks (store/reads.LISTED_ATTRIBUTES).
+            ProjectionExpression="#0, #1, #2, #3, #4",
+            ExpressionAttributeNames={
+                "#0": "name",
+                "#1": "level",
+                "#2": "created_at",
+                "#3": "updated_at",
+                "#4": "version",
+            },
             Limit=21,
         )
-        hidden = ("version", "catalogue", "write_token")
+        hidden = ("version",)
         items = [{k: v.get("S", v.get("N")) for k, v in item.items() if k not in hidden} for item in page["Items"][:20]]
         return _json(200, {"items": items, "next_cursor": items[-1]["name"] if len(page["Items"]) > 20 else None})
     if method == "POST":

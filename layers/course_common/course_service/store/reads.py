@@ -59,6 +59,11 @@ class Listed(NamedTuple):
 _LISTED = (CourseItem.name, CourseItem.level, CourseItem.created_at, CourseItem.updated_at, CourseItem.version)
 
 
+# What a page's Query asks DynamoDB for (its ProjectionExpression): the attributes listed reads and
+# nothing else, so that neither DynamoDB's reply nor its parsing carries the write tokens.
+LISTED_ATTRIBUTES = [attribute.attr_name for attribute in _LISTED]
+
+
 def listed(item: dict[str, dict[str, Any]]) -> Listed:
     """A Query's item (DynamoDB's JSON) as a page holds it, each value as the model deserializes it."""
     return Listed(*[attribute.deserialize(attribute.get_value(item[attribute.attr_name])) for attribute in _LISTED])
@@ -91,7 +96,11 @@ def list_page(level: str | None, after: str | None, limit: int) -> Page:
     start = sort_key > after if after is not None else None
     try:
         # One page from the page iterator: the item iterator would call again after a short page.
-        found = next(index.query(partition, range_key_condition=start, page_size=limit + 1).page_iter)
+        found = next(
+            index.query(
+                partition, range_key_condition=start, page_size=limit + 1, attributes_to_get=LISTED_ATTRIBUTES
+            ).page_iter
+        )
     except PynamoDBException as error:
         raise _unavailable(error) from error
     items = found["Items"]
