@@ -8,6 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from course_service import entry
 from course_service.common import observability
 from course_service.core import courses
 from localdev import template
@@ -125,3 +126,41 @@ def test_dynamodb_unavailable_is_one_warning_line_with_its_error_code_and_no_sta
     assert line["correlation_id"] == event["requestContext"]["requestId"]
     assert "exception" not in line and "Traceback" not in log.getvalue()
     assert SECRET_NAME not in log.getvalue()
+
+
+@pytest.mark.parametrize(
+    "request_context",
+    [{"requestId": "id-1"}, {"requestId": 7}, {"requestId": None}, {}, None, [], "id-1", [{"requestId": "x"}]],
+    ids=repr,
+)
+def test_the_correlation_id_is_what_powertools_reads_at_api_gateways_path(request_context):
+    # entry.request_id stands for inject_lambda_context's correlation_id_path, whatever the event holds.
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.jmespath_utils import query
+
+    event = {} if request_context is None else {"requestContext": request_context}
+
+    assert entry.request_id(event) == query(envelope=correlation_paths.API_GATEWAY_REST, data=event)
+
+
+def test_a_request_without_an_id_logs_none_not_the_id_of_the_request_before(handlers, table, monkeypatch):
+    log = io.StringIO()
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", log)
+    route = template.route("GET", "/courses/{name}")
+    first = api_event("GET", "/courses/Missing", route=route)
+    second = {
+        key: value
+        for key, value in api_event("GET", "/courses/Missing", route=route).items()
+        if key != "requestContext"
+    }
+
+    level = observability.logger.log_level
+    observability.logger.setLevel("DEBUG")  # "Request handled", one line a request
+    try:
+        for event in (first, second):
+            assert handlers[route.function](event, LambdaContext(function_name=route.function))["statusCode"] == 404
+    finally:
+        observability.logger.setLevel(level)
+
+    ids = [json.loads(line).get("correlation_id") for line in log.getvalue().splitlines()]
+    assert ids == [first["requestContext"]["requestId"], None]

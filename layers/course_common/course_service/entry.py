@@ -14,7 +14,6 @@ from contextvars import ContextVar
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from course_service.common import deadline
@@ -63,6 +62,16 @@ def _count(event: dict[str, Any], status: int) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
+def request_id(event: dict[str, Any]) -> Any:
+    """API Gateway's request id, every log line's ``correlation_id``; None in an event without one.
+
+    What ``inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)`` reads,
+    without its JMESPath query per request (~5 µs; tests/unit/test_logs.py compares the two).
+    """
+    context = event.get("requestContext")
+    return context.get("requestId") if isinstance(context, dict) else None
+
+
 def lambda_entry(handle: ProxyHandler, preload: Callable[[], object] | None = None) -> ProxyHandler:
     """The Lambda entry point for ``handle`` (see the module docstring).
 
@@ -72,10 +81,11 @@ def lambda_entry(handle: ProxyHandler, preload: Callable[[], object] | None = No
     if preload is not None:
         snapstart.preload(preload)
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @logger.inject_lambda_context
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        logger.set_correlation_id(request_id(event))
         deadline.start(context)  # every DynamoDB call must end before it (course_service.store.retry_policy)
         _replay.set(False)
         try:
