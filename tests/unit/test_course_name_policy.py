@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from course_service.core.errors import CourseNotFound
-from course_service.core.names import is_course_name
+from course_service.core.names import canonical_name, is_course_name, is_hidden
 from course_service.core.schemas import CourseName
 from course_service.edge.paths import course_name_from_path, course_path
 from course_service.store.models import CourseItem
@@ -282,3 +282,20 @@ def test_the_plain_name_check_is_what_the_schema_accepts_unchanged(value):
         accepted = False
 
     assert is_course_name(value) is accepted
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(value=st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=20))
+@example(value="".join(map(chr, range(128))))
+def test_ascii_names_take_the_short_way_to_the_same_answers(value):
+    """names.py answers ASCII names without Unicode's tables: the same as the rule read in full."""
+    spaced = "".join(" " if unicodedata.category(char) == "Zs" else char for char in value)
+    hidden = (
+        value in {".", ".."}
+        or (value != "" and unicodedata.category(value[0]).startswith("M"))
+        or any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} for char in value)
+    )
+
+    assert canonical_name(value) == unicodedata.normalize("NFC", spaced)
+    if value:
+        assert is_hidden(value) is hidden

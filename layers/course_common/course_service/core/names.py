@@ -32,12 +32,16 @@ DOT_SEGMENTS = frozenset({".", ".."})
 
 def canonical_name(name: str) -> str:
     """The one spelling of a name: every space (Zs) as U+0020 (RFC 8265's mapping), then NFC."""
+    if name.isascii():  # its one space is U+0020, and ASCII is its own NFC: most names, at no cost
+        return name
     spaced = "".join(" " if unicodedata.category(char) == "Zs" else char for char in name)
     return unicodedata.normalize("NFC", spaced)
 
 
 def is_hidden(name: str) -> bool:
     """True for a name that could hide itself or is not a path segment (refused as ``name_not_allowed``)."""
+    if name.isascii():  # no mark, format, unassigned or ignorable character: only controls (Cc) hide
+        return name in DOT_SEGMENTS or not name.isprintable()
     return (
         name in DOT_SEGMENTS
         or unicodedata.category(name[0]).startswith("M")  # would combine with what precedes the name
