@@ -3,7 +3,10 @@
 DynamoDB answered from a recorded reply (as ``make bench``'s overhead), in one process, each step
 adding one layer over the one before, 10 interleaved blocks of 300 requests each:
   floor: the floor's ``GetItem`` with botocore alone;
-  store: ``store.reads.read``, PynamoDB's model on its own client, with the retry policy's hooks;
+  service client: the same ``GetItem`` on the service's own client (PynamoDB's, with the retry
+    policy's hooks), called directly;
+  pynamodb dispatch: the same read through PynamoDB's connection (``dispatch``), the raw item;
+  store: ``store.reads.read``, PynamoDB's ``Model.get``: the item as a ``CourseItem``;
   core: ``core.courses.get``, the core's own ``Course`` from the stored item;
   edge route: the route's answer built (``edge.answers.read_answer``);
   direct: the function's handler without its entry point, routing and writing the answer
@@ -58,6 +61,8 @@ def main() -> int:
         from course_service.edge.request_checks import merged_headers
         from course_service.edge.resolver import for_powertools
         from course_service.store import reads
+        from course_service.store.client import connected, dynamodb_client
+        from course_service.store.models import CourseItem
 
         event = api_event("GET", f"/courses/{NAME}", route=get)
         context = _Context()
@@ -67,8 +72,14 @@ def main() -> int:
         assert courses_create(api_event("POST", "/courses", headers=headers, body=body), context)["statusCode"] == 201
         key = {"name": {"S": NAME}}
         direct = course_handler("GET", module.get_course)
+        connected()  # the service's client, with its retry policy, as the store uses it
+        service_client = dynamodb_client()
         steps: dict[str, Callable[[], object]] = {
             "floor": lambda: floor_client.get_item(TableName=TABLE, Key=key, ConsistentRead=True),
+            "service client": lambda: service_client.get_item(
+                TableName=TABLE, Key=key, ConsistentRead=True, ReturnConsumedCapacity="TOTAL"
+            ),
+            "pynamodb dispatch": lambda: CourseItem._get_connection().get_item(NAME, consistent_read=True),
             "store": lambda: reads.read(NAME),
             "core": lambda: courses.get(NAME),
             "edge route": lambda: read_answer(courses.get(NAME), None),
