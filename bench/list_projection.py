@@ -16,30 +16,19 @@ import statistics
 import time
 from collections.abc import Callable
 
-from localdev.__main__ import local_environment
-from localdev.dynamodb import Dynalite, client, ensure_tables
-from localdev.runtime import LambdaContext, api_event, load_module, put_layers_on_path
+from bench.overhead_split import UnhurriedContext, serve_from
+from localdev.dynamodb import Dynalite, client
+from localdev.runtime import LambdaContext, api_event, load_module
 from localdev.template import route
 
 TABLE = "courses-list-projection"
 BLOCKS, PER_BLOCK, WARMUP = 10, 200, 200
 
 
-class _Context(LambdaContext):
-    """A context whose deadline never nears: each block runs far longer than one invocation."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 15_000
-
-
 def main() -> int:
     with Dynalite() as dynalite:
-        os.environ.update(local_environment(), TABLE_NAME=TABLE, DYNAMODB_ENDPOINT=dynalite.endpoint)
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # dynalite takes any
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        ensure_tables(dynalite.endpoint, TABLE)
+        serve_from(dynalite, TABLE)
         floor_client = client(dynalite.endpoint)
-        put_layers_on_path()
         create = load_module(route("POST", "/courses").code_uri, "app.lambda_handler").lambda_handler
         from course_service.common import deadline
         from course_service.store import reads
@@ -73,12 +62,12 @@ def main() -> int:
         }
         times: dict[str, list[float]] = {name: [] for name in steps}
         for step in steps.values():
-            deadline.start(_Context())
+            deadline.start(UnhurriedContext())
             for _ in range(WARMUP):
                 step()
         for _ in range(BLOCKS):
             for name, step in steps.items():
-                deadline.start(_Context())  # the store's calls must end before it
+                deadline.start(UnhurriedContext())  # the store's calls must end before it
                 for _ in range(PER_BLOCK):
                     started = time.perf_counter_ns()
                     step()

@@ -34,23 +34,28 @@ NAME = "Overhead"
 BLOCKS, PER_BLOCK, WARMUP = 10, 300, 300
 
 
-class _Context(LambdaContext):
+class UnhurriedContext(LambdaContext):
     """A context whose deadline never nears: the steps run far longer than one invocation."""
 
     def get_remaining_time_in_millis(self) -> int:
         return 15_000
 
 
+def serve_from(dynalite: Dynalite, table: str) -> None:
+    """The functions' environment pointed at ``table`` (created) on ``dynalite``, the layer on the path."""
+    os.environ.update(local_environment(), TABLE_NAME=table, DYNAMODB_ENDPOINT=dynalite.endpoint)
+    os.environ.update(IDEMPOTENCY_TABLE_NAME=f"{table}-idempotency", POWERTOOLS_METRICS_DISABLED="false")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # dynalite takes any
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    ensure_tables(dynalite.endpoint, table)
+    put_layers_on_path()
+
+
 def main() -> int:
     recorder = Recorder()  # before any client exists: it records, then replays, every reply
     with Dynalite() as dynalite:
-        os.environ.update(local_environment(), TABLE_NAME=TABLE, DYNAMODB_ENDPOINT=dynalite.endpoint)
-        os.environ.update(IDEMPOTENCY_TABLE_NAME=f"{TABLE}-idempotency", POWERTOOLS_METRICS_DISABLED="false")
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # dynalite takes any
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-        ensure_tables(dynalite.endpoint, TABLE)
+        serve_from(dynalite, TABLE)
         floor_client = client(dynalite.endpoint)
-        put_layers_on_path()
         get = route("GET", "/courses/{name}")
         module = load_module(get.code_uri, get.handler)
         declared = load_module(get.code_uri, "openapi.app")
@@ -65,7 +70,7 @@ def main() -> int:
         from course_service.store.models import CourseItem
 
         event = api_event("GET", f"/courses/{NAME}", route=get)
-        context = _Context()
+        context = UnhurriedContext()
         courses_create = load_module(route("POST", "/courses").code_uri, "app.lambda_handler").lambda_handler
         body = '{"name": "Overhead", "level": "beginner"}'
         headers = {"Content-Type": "application/json"}

@@ -214,21 +214,21 @@ print(json.dumps({"before": before, "after": after, "client": CourseItem._get_co
 """
 
 
+def _last_json_line(script: str, arguments: list[str], env: dict[str, str]) -> dict:
+    """Runs ``script`` in a fresh interpreter; what its last line of output says, as JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", script, *arguments], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    return json.loads(out.splitlines()[-1])
+
+
 def test_every_function_registers_the_hooks_at_import_as_lambda_requires(tmp_path):
     # Lambda runs the hooks registered while the handler's module is imported (top level only).
     (tmp_path / "snapshot_restore_py.py").write_text(RUNTIME_MODULE)
     layer = template.layer_dirs()[0]
     env = {**os.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"}
     for route in {r.function: r for r in template.routes()}.values():
-        out = subprocess.run(
-            [sys.executable, "-c", LOAD_AND_SNAPSHOT, str(tmp_path), str(layer), str(route.code_uri / "app.py")],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout
-        result = json.loads(out.splitlines()[-1])
+        result = _last_json_line(LOAD_AND_SNAPSHOT, [str(tmp_path), str(layer), str(route.code_uri / "app.py")], env)
         assert result == {"before": ["before_snapshot"], "after": ["after_restore"], "client": True}, route.function
 
 
@@ -271,26 +271,8 @@ def test_with_snapstart_the_resolver_is_in_the_snapshot_not_loaded_by_the_first_
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
     code_uri = {r.function: r.code_uri for r in template.routes()}[function]
     method, pattern, path = RESOLVER_REQUESTS[function]
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            SNAPSHOT_THEN_REQUEST,
-            str(tmp_path),
-            str(template.layer_dirs()[0]),
-            str(code_uri / "app.py"),
-            str(template.ROOT),
-            method,
-            pattern,
-            path,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    result = json.loads(out.splitlines()[-1])
+    arguments = [str(tmp_path), str(template.layer_dirs()[0]), str(code_uri / "app.py"), str(template.ROOT)]
+    result = _last_json_line(SNAPSHOT_THEN_REQUEST, [*arguments, method, pattern, path], env)
 
     assert result["status"] == 422
     # Without SnapStart the first such request imports Powertools' event handler (and Pydantic):
