@@ -12,11 +12,9 @@ Runs the layer's source with this Python.
 
 import contextlib
 import os
-import statistics
-import time
 from collections.abc import Callable
 
-from bench.overhead_split import UnhurriedContext, serve_from
+from bench.overhead_split import interleaved_medians, serve_from
 from localdev.dynamodb import Dynalite, client
 from localdev.runtime import LambdaContext, api_event, load_module
 from localdev.template import route
@@ -30,7 +28,6 @@ def main() -> int:
         serve_from(dynalite, TABLE)
         floor_client = client(dynalite.endpoint)
         create = load_module(route("POST", "/courses").code_uri, "app.lambda_handler").lambda_handler
-        from course_service.common import deadline
         from course_service.store import reads
         from course_service.store.models import CourseItem
 
@@ -60,20 +57,8 @@ def main() -> int:
             "store": lambda: reads.list_page(None, None, 20),
             "store unprojected": unprojected,
         }
-        times: dict[str, list[float]] = {name: [] for name in steps}
-        for step in steps.values():
-            deadline.start(UnhurriedContext())
-            for _ in range(WARMUP):
-                step()
-        for _ in range(BLOCKS):
-            for name, step in steps.items():
-                deadline.start(UnhurriedContext())  # the store's calls must end before it
-                for _ in range(PER_BLOCK):
-                    started = time.perf_counter_ns()
-                    step()
-                    times[name].append((time.perf_counter_ns() - started) / 1000)
+        medians = interleaved_medians(steps, BLOCKS, PER_BLOCK, WARMUP)
     print("| step | p50 µs | over the floor |\n| --- | ---: | ---: |")
-    medians = {name: statistics.median(measured) for name, measured in times.items()}
     for name, median in medians.items():
         print(f"| {name} | {median:.0f} | {median - medians['floor']:+.0f} |")
     return 0

@@ -51,6 +51,31 @@ def serve_from(dynalite: Dynalite, table: str) -> None:
     put_layers_on_path()
 
 
+def interleaved_medians(
+    steps: dict[str, Callable[[], object]], blocks: int, per_block: int, warmup: int
+) -> dict[str, float]:
+    """Each step's median time in µs: ``warmup`` calls each, then ``blocks`` rounds of ``per_block``
+    calls of each step in turn, so that the machine's drift hits every step alike.
+
+    A new deadline before each run of calls: the steps below the handler do not start one.
+    """
+    from course_service.common import deadline
+
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for step in steps.values():
+        deadline.start(UnhurriedContext())
+        for _ in range(warmup):
+            step()
+    for _ in range(blocks):
+        for name, step in steps.items():
+            deadline.start(UnhurriedContext())
+            for _ in range(per_block):
+                started = time.perf_counter_ns()
+                step()
+                times[name].append((time.perf_counter_ns() - started) / 1000)
+    return {name: statistics.median(measured) for name, measured in times.items()}
+
+
 def main() -> int:
     recorder = Recorder()  # before any client exists: it records, then replays, every reply
     with Dynalite() as dynalite:
@@ -96,21 +121,9 @@ def main() -> int:
         for step in steps.values():  # each client's reply recorded once, then answered from it
             step()
         recorder.replay = True
-        times: dict[str, list[float]] = {name: [] for name in steps}
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):  # each request's metrics
-            for step in steps.values():
-                deadline.start(context)
-                for _ in range(WARMUP):
-                    step()
-            for _ in range(BLOCKS):
-                for name, step in steps.items():
-                    deadline.start(context)  # the steps below the handler do not start one
-                    for _ in range(PER_BLOCK):
-                        started = time.perf_counter_ns()
-                        step()
-                        times[name].append((time.perf_counter_ns() - started) / 1000)
+            medians = interleaved_medians(steps, BLOCKS, PER_BLOCK, WARMUP)
     print("| step | p50 µs | over the step before | over the floor |\n| --- | ---: | ---: | ---: |")
-    medians = {name: statistics.median(measured) for name, measured in times.items()}
     names = list(medians)
     for before, name in zip(names, names[1:], strict=False):
         before = "edge route" if name == "resolver" else before  # beside the chain: over the route's answer

@@ -120,6 +120,19 @@ SETTINGS = settings(
 )
 
 
+# A plain create (no key, a JSON body of both fields), which the function answers without the resolver; the examples add the name.
+PLAIN_CREATE = {
+    "level": "beginner",
+    "keys": "both",
+    "raw": None,
+    "path": "/courses",
+    "verb": "POST",
+    "key": None,
+    "content_type": "application/json",
+    "fault": None,
+}
+
+
 def test_a_create_is_answered_as_the_resolver_would(both, handlers):
     reference, function = _reference("POST", "/courses"), handlers["CreateCourseFunction"]
 
@@ -135,28 +148,8 @@ def test_a_create_is_answered_as_the_resolver_would(both, handlers):
         content_type=st.sampled_from(["application/json", "application/json; charset=utf-8", None, "text/plain"]),
         fault=st.sampled_from([None, None, *FAULTS]),
     )
-    @example(
-        name="Chemistry",
-        level="beginner",
-        keys="both",
-        raw=None,
-        path="/courses",
-        verb="POST",
-        key=None,
-        content_type="application/json",
-        fault=None,
-    )  # the create itself: 201
-    @example(
-        name="Databases",
-        level="beginner",
-        keys="both",
-        raw=None,
-        path="/courses",
-        verb="POST",
-        key=None,
-        content_type="application/json",
-        fault=None,
-    )  # the name is taken: 409
+    @example(name="Chemistry", **PLAIN_CREATE)  # the create itself: 201
+    @example(name="Databases", **PLAIN_CREATE)  # the name is taken: 409
     def same_answer(name, level, keys, raw, path, verb, key, content_type, fault):
         fields = {"both": {"name": name, "level": level}, "name only": {"name": name}, "level only": {"level": level}}
         body = raw if raw is not None else _body(fields.get(keys, {"name": name, "level": level}), keys == "extra")
