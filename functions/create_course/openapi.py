@@ -1,8 +1,8 @@
 """POST /courses on Powertools' resolver: openapi.json's description, and the requests app.py leaves.
 
-app.py answers, without the resolver, the creates without an Idempotency-Key whose body the
-validation below would take as it is (course_service.edge.plain_requests); this module is loaded
-at the first other request: a keyed create, a body to refuse or to normalise. The OpenAPI generator
+app.py answers, without the resolver, the creates whose body and Idempotency-Key the validation
+below would take as they are (course_service.edge.plain_requests); this module is loaded at the
+first other request: a body or a key to refuse, a body to normalise. The OpenAPI generator
 reads it (localdev/openapi.py), and tests/unit/test_plain_routes.py answers the same requests
 through it and through app.py and compares the answers.
 """
@@ -17,9 +17,10 @@ from course_service import entry
 from course_service.common.observability import tracer
 from course_service.core import courses
 from course_service.core.schemas import CourseCreate, CourseResponse, IdempotencyKey
+from course_service.edge.answers import created_record
 from course_service.edge.openapi_docs import course_success, documented_errors
 from course_service.edge.resolver import create_app
-from course_service.edge.responses import created_record, stored_response
+from course_service.edge.responses import stored_response
 
 app = create_app()
 
@@ -59,7 +60,9 @@ def create_course(course: CourseCreate, idempotency_key: IdempotencyKeyHeader = 
     # cold start that creates without a key never pay (docs/PERFORMANCE.md).
     from course_service.core import idempotency
 
-    answer, replayed = idempotency.create(course, idempotency_key, app.lambda_context, created_record)
+    record, replayed = idempotency.create(
+        course.name, course.level, idempotency_key, app.lambda_context, created_record
+    )
     if replayed:
         entry.replayed()
-    return stored_response(answer)
+    return stored_response(record)

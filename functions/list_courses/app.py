@@ -27,7 +27,9 @@ def list_courses(query: PageQuery) -> Answer:
     return Answer(HTTPStatus.OK, page_body(page, query.level))
 
 
-def take(_: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str]) -> Callable[[], Answer] | None:
+def take(
+    _: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str], _context: Any
+) -> Callable[[], Answer] | None:
     query = page_query(event)
     return None if query is None else partial(list_courses, query)
 

@@ -29,7 +29,9 @@ def update_course(segment: str, level: str, headers: Mapping[str, str]) -> Answe
     return course_answer(courses.change_level(name, level, conditions))
 
 
-def take(path: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str]) -> Callable[[], Answer] | None:
+def take(
+    path: re.Match[str], event: Mapping[str, Any], headers: Mapping[str, str], _context: Any
+) -> Callable[[], Answer] | None:
     level = new_level(event)
     return None if level is None else partial(update_course, path["name"], level, headers)
 

@@ -156,10 +156,12 @@ def clock(monkeypatch) -> list[datetime]:
 
 
 def service_clients() -> list:
-    """The service's DynamoDB clients: the courses' (PynamoDB's) and the Idempotency-Key records'."""
+    """The service's DynamoDB clients, each once: PynamoDB's, and the Idempotency-Key records' (the
+    same one, unless a test gave PynamoDB a new connection after the records' store was made)."""
     from course_service.core import idempotency
 
-    return [CourseItem._get_connection().connection.client, idempotency.STORE.client]
+    clients = [CourseItem._get_connection().connection.client, idempotency.STORE.client]
+    return list({id(client): client for client in clients}.values())
 
 
 class DynamoDBSpy:

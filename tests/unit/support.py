@@ -123,14 +123,18 @@ def logs_and_metrics(stdout: str) -> list:
     ]
 
 
-def restorer(table) -> Callable[[], None]:
-    """A function that puts the courses table back as it is now, item for item."""
-    items = table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]
+def restorer(table, names: tuple[str, ...] = (TABLE_NAME,)) -> Callable[[], None]:
+    """A function that puts tables (the courses', unless named) back as they are now, item for item."""
+    items = {name: table.scan(TableName=name, ConsistentRead=True)["Items"] for name in names}
+    keys = {
+        name: [k["AttributeName"] for k in table.describe_table(TableName=name)["Table"]["KeySchema"]] for name in names
+    }
 
     def restore() -> None:
-        for row in table.scan(TableName=TABLE_NAME, ConsistentRead=True)["Items"]:
-            table.delete_item(TableName=TABLE_NAME, Key={"name": row["name"]})
-        for item in items:
-            table.put_item(TableName=TABLE_NAME, Item=item)
+        for name in names:
+            for row in table.scan(TableName=name, ConsistentRead=True)["Items"]:
+                table.delete_item(TableName=name, Key={key: row[key] for key in keys[name]})
+            for item in items[name]:
+                table.put_item(TableName=name, Item=item)
 
     return restore

@@ -45,7 +45,6 @@ from course_service.common import deadline, settings
 from course_service.common.observability import logger
 from course_service.core import courses
 from course_service.core.errors import CreateInProgress, IdempotencyKeyReused, StoreUnavailable
-from course_service.core.schemas import CourseCreate
 from course_service.store import retry_policy
 from course_service.store.failures import error_code, is_transient
 from course_service.store.idempotency_records import record_store
@@ -92,11 +91,14 @@ def _replayed(stored: Answer) -> Answer:
     output_serializer=CustomDictSerializer(to_dict=_as_stored, from_dict=_replayed),
     key_prefix=KEY_PREFIX,
 )
-def _create_once(request: dict[str, Any], new: CourseCreate, attempt: _Attempt) -> Answer:
+def _create_once(request: dict[str, Any], attempt: _Attempt) -> Answer:
     try:
         # The record must be completed or removed after this: one call's time is kept for it.
         with deadline.reserving(retry_policy.attempt_seconds()):
-            attempt.created = attempt.answer(courses.create(new.name, new.level, write_token=_write_token(request)))
+            new = request["course"]
+            attempt.created = attempt.answer(
+                courses.create(new["name"], new["level"], write_token=_write_token(request))
+            )
     except Exception as error:
         attempt.failed = error
         raise
@@ -113,9 +115,9 @@ def _write_token(request: dict[str, Any]) -> str:
 
 
 def create(
-    new: CourseCreate, key: str, lambda_context: Any, answer: Callable[[courses.Course], Answer]
+    name: str, level: str, key: str, lambda_context: Any, answer: Callable[[courses.Course], Answer]
 ) -> tuple[Answer, bool]:
-    """Creates ``new`` once for ``key`` (see the module docstring).
+    """Creates the course (its name already canonical) once for ``key`` (see the module docstring).
 
     Returns the answer ``answer`` built for the created course, and whether it is a replay of an
     earlier request's. ``lambda_context`` gives the time left, after which a record still in
@@ -124,7 +126,7 @@ def create(
     _CONFIG.register_lambda_context(lambda_context)
     attempt = _Attempt(answer)
     try:
-        created = _create_once(request={"key": key, "course": new.model_dump()}, new=new, attempt=attempt)
+        created = _create_once(request={"key": key, "course": {"name": name, "level": level}}, attempt=attempt)
     except IdempotencyValidationError:
         raise IdempotencyKeyReused() from None
     except (IdempotencyAlreadyInProgressError, IdempotencyInconsistentStateError):

@@ -15,7 +15,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from course_service.core.contract import MAX_PAGE_SIZE
+from course_service.core.contract import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, MAX_PAGE_SIZE
 from course_service.core.names import (
     MAX_NAME_LENGTH,
     NAME_PATTERN,
@@ -67,9 +67,10 @@ def _ascii_digits_only(value: Any) -> Any:
 # JSON schema, greater_than_equal/less_than_equal as error types).
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), BeforeValidator(_ascii_digits_only)]
 
-# The Idempotency-Key header of POST /courses: 1 to 255 visible ASCII characters (VCHAR in RFC 9110:
-# no space, no control character), taken as sent (quotes of a structured-field string included).
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+# The Idempotency-Key header of POST /courses (contract.py).
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=IDEMPOTENCY_KEY_MAX_LENGTH, pattern=IDEMPOTENCY_KEY_PATTERN)
+]
 
 
 class CourseCreate(BaseModel):

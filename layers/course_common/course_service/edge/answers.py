@@ -49,6 +49,10 @@ def validation_error_body(errors: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+# A course's members, in the order every answer writes them (course_body's, CourseResponse's).
+COURSE_MEMBERS = ("name", "level", "created_at", "updated_at")
+
+
 def course_body(course: Course) -> dict[str, Any]:
     """A course as every response shows it, as JSON values: schemas.CourseResponse, written without Pydantic.
 
@@ -80,6 +84,25 @@ def course_location(course: Course) -> str:
 def created_answer(course: Course) -> Answer:
     """201 with the new course; Location and ETag name and version it."""
     return course_answer(course, HTTPStatus.CREATED, {"Location": course_location(course)})
+
+
+def created_record(course: Course) -> dict[str, Any]:
+    """A create's answer (:func:`created_answer`) as JSON values: status, headers, body.
+
+    What an Idempotency-Key record keeps to replay (course_service.core.idempotency).
+    """
+    answer = created_answer(course)
+    return {"status": int(answer.status), "headers": answer.headers, "body": answer.body}
+
+
+def recorded_answer(record: dict[str, Any]) -> Answer:
+    """The answer a create's record (:func:`created_record`) stands for.
+
+    Powertools stores a record as JSON with its keys sorted: the course's members are put back in
+    the order every answer writes them (the resolver writes them in CourseResponse's).
+    """
+    body = record["body"]
+    return Answer(record["status"], {member: body[member] for member in COURSE_MEMBERS}, record["headers"])
 
 
 def read_answer(course: Course, if_none_match: str | None) -> Answer:

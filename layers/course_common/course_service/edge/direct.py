@@ -98,9 +98,10 @@ def course_handler(method: str, route: CourseRoute) -> ProxyHandler:
 # POST and GET /courses, as Powertools' REST resolver matches them (trailing slashes).
 COURSES_PATH = re.compile(r"^/courses/*$")
 
-# What a route answered without the resolver takes from a request (its path matched, its method's):
-# the route, called with the request's values, or None for a request the resolver must answer.
-Taker = Callable[["re.Match[str]", Mapping[str, Any], Mapping[str, str]], Callable[[], Answer] | None]
+# What a route answered without the resolver takes from a request (its path matched, its method's;
+# the event, its merged headers, the Lambda context): the route, called with the request's values,
+# or None for a request the resolver must answer.
+Taker = Callable[["re.Match[str]", Mapping[str, Any], Mapping[str, str], Any], Callable[[], Answer] | None]
 
 
 def plain_or_resolver(
@@ -126,7 +127,7 @@ def plain_or_resolver(
             and requested_method.upper() == method
             else None
         )
-        route = None if matched is None else take(matched, event, headers)
+        route = None if matched is None else take(matched, event, headers, context)
         if route is None:
             return resolver()(event, context)
         return proxy_answer(_answered(route))

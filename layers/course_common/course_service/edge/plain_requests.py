@@ -1,9 +1,10 @@
 """What the routes answered without the resolver take: only what its validation would take as it is.
 
 POST /courses, PUT /courses/{name} and GET /courses answer without Powertools' resolver the requests
-whose body and query its OpenAPI validation (Pydantic, with the schemas) would accept unchanged:
-the exact keys, values of the exact types, a name already in its one spelling (trimmed, NFC), a
-level, a limit of plain digits, a cursor this service issued. Each function here returns those
+whose body, query and Idempotency-Key its OpenAPI validation (Pydantic, with the schemas) would
+accept unchanged: the exact keys, values of the exact types, a name already in its one spelling
+(trimmed, NFC), a level, a limit of plain digits, a cursor this service issued, a key of 1 to 255
+visible ASCII characters. Each function here returns those
 values, or None for anything else, and the resolver then answers the request (direct.py), with its
 own validation and its own 422s: nothing of Powertools' or Pydantic's errors is written twice.
 tests/unit/test_plain_routes.py answers generated requests both ways and compares the answers.
@@ -14,13 +15,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from course_service.core.contract import DEFAULT_PAGE_SIZE, LEVELS, MAX_PAGE_SIZE
+from course_service.core.contract import (
+    DEFAULT_PAGE_SIZE,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IDEMPOTENCY_KEY_PATTERN,
+    LEVELS,
+    MAX_PAGE_SIZE,
+)
 from course_service.core.names import is_course_name
 from course_service.edge import request_checks
 from course_service.edge.cursors import InvalidCursor, name_after
 
 _PAGE_SIZE = re.compile(r"[1-9][0-9]{0,2}")
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 PAGE_PARAMETERS = frozenset({"limit", "level", "cursor"})
+
+
+@dataclass(frozen=True)
+class NewCourse:
+    """POST /courses' values: the course's name and level, and the request's Idempotency-Key (None: none)."""
+
+    name: str
+    level: str
+    key: str | None
 
 
 @dataclass(frozen=True)
@@ -49,18 +66,21 @@ def _has_query(event: Mapping[str, Any]) -> bool:
     return bool(event.get("queryStringParameters") or event.get("multiValueQueryStringParameters"))
 
 
-def new_course(event: Mapping[str, Any], headers: Mapping[str, str]) -> tuple[str, str] | None:
-    """The name and level of a POST /courses body that schemas.CourseCreate takes as sent.
+def is_idempotency_key(value: str) -> bool:
+    """Whether schemas.IdempotencyKey takes ``value`` as it is."""
+    return len(value) <= IDEMPOTENCY_KEY_MAX_LENGTH and _IDEMPOTENCY_KEY.fullmatch(value) is not None
 
-    Not for a keyed create: that is the resolver's (course_service.core.idempotency).
-    """
-    if _has_query(event) or request_checks.header_value(headers, "idempotency-key") is not None:
+
+def new_course(event: Mapping[str, Any], headers: Mapping[str, str]) -> NewCourse | None:
+    """A POST /courses whose body schemas.CourseCreate takes as sent, and its key if schemas.IdempotencyKey does."""
+    key = request_checks.header_value(headers, "idempotency-key")
+    if _has_query(event) or (key is not None and not is_idempotency_key(key)):
         return None
     body = _json_object(event)
     if body is None or body.keys() != {"name", "level"}:
         return None
     name, level = body["name"], body["level"]
-    return (name, level) if is_course_name(name) and is_level(level) else None
+    return NewCourse(name, level, key) if is_course_name(name) and is_level(level) else None
 
 
 def new_level(event: Mapping[str, Any]) -> str | None:

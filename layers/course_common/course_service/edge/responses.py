@@ -14,9 +14,9 @@ from course_service.core.courses import Course
 from course_service.edge.answers import (
     Answer,
     course_answer,
-    created_answer,
     error_body,
     read_answer,
+    recorded_answer,
     validation_error_body,
 )
 
@@ -46,18 +46,9 @@ def course_response(
     return response_of(course_answer(course, status, headers))
 
 
-def created_record(course: Course) -> dict[str, Any]:
-    """A create's answer (answers.created_answer) as JSON values: status, headers, body.
-
-    What an Idempotency-Key record keeps to replay (course_service.core.idempotency).
-    """
-    answer = created_answer(course)
-    return {"status": int(answer.status), "headers": answer.headers, "body": answer.body}
-
-
-def stored_response(answer: dict[str, Any]) -> Response[Any]:
-    """The response a stored answer (:func:`created_record`) stands for."""
-    return json_response(answer["status"], answer["body"], answer["headers"])
+def stored_response(record: dict[str, Any]) -> Response[Any]:
+    """The response a create's record (answers.created_record) stands for."""
+    return response_of(recorded_answer(record))
 
 
 def read_response(course: Course, if_none_match: str | None) -> Response[Any]:

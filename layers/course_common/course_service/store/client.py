@@ -1,4 +1,7 @@
-"""The botocore client every call on the courses table goes through, with the service's retry policy on it.
+"""The botocore client every DynamoDB call goes through, with the service's retry policy on it.
+
+The courses' calls through PynamoDB, the Idempotency-Key records' through Powertools
+(course_service.store.idempotency_records).
 
 The one place that reaches into PynamoDB's connection: PynamoDB has no public way to hand over its
 client, and the policy must be on it (course_service.store.retry_policy).

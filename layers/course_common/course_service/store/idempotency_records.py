@@ -1,7 +1,10 @@
 """The Idempotency-Key records: Powertools' DynamoDB store, on their own table.
 
-Through a client of their own, made with boto3's public API, under the store's retry policy and its
-failure rule.
+Through the courses' client (course_service.store.client), under the same retry policy and
+failure rule: one client per instance, created once (with SnapStart, before the snapshot), one pool
+of connections. A client of their own cost ~45 ms on the first keyed request of an instance
+(docs/PERFORMANCE.md). Powertools adds its idempotency mark to that client's User-Agent, so the
+courses' calls carry it too once a keyed request was made.
 
 botocore does not resend writes whose reply was lost (course_service.store.retry_policy); what
 became of a record's write is found out here:
@@ -17,18 +20,16 @@ from contextlib import suppress
 from contextvars import ContextVar
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyItemAlreadyExistsError,
     IdempotencyItemNotFoundError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from course_service.common import settings
-from course_service.store import retry_policy
+from course_service.store.client import connected, dynamodb_client
 from course_service.store.failures import Failure, classify
 
 
@@ -112,25 +113,7 @@ class RecordStore(DynamoDBPersistenceLayer):
                 raise
 
 
-def _client() -> Any:
-    """A DynamoDB client configured as the courses' (settings.py).
-
-    The same endpoint, region and timeouts, botocore's own retries off, the service's retry policy
-    on.
-    """
-    current = settings.current
-    config = Config(
-        connect_timeout=current.connect_timeout_seconds,
-        read_timeout=current.read_timeout_seconds,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        parameter_validation=False,
-    )
-    client = boto3.session.Session().client(
-        "dynamodb", region_name=current.region, endpoint_url=current.dynamodb_endpoint, config=config
-    )
-    return retry_policy.install(client)
-
-
 def record_store() -> RecordStore:
     """The store of this instance's Idempotency-Key records, on ``settings.idempotency_table_name``."""
-    return RecordStore(table_name=settings.current.idempotency_table_name, boto3_client=_client())
+    connected()
+    return RecordStore(table_name=settings.current.idempotency_table_name, boto3_client=dynamodb_client())

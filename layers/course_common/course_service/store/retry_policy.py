@@ -1,12 +1,12 @@
 """When a DynamoDB request may be sent again: the service's one retry policy.
 
-For every call of the service's botocore clients (courses through PynamoDB, Idempotency-Key records
-through Powertools).
+For every call of the service's botocore client (courses through PynamoDB, Idempotency-Key records
+through Powertools, on the same client).
 
 botocore, left to itself, resends a request whose reply was late, cut off or a 5xx. DynamoDB may
 have applied the first one, and the copy, arriving after other clients' writes, can apply again, or
-to the course created since under the same name. So botocore's own retries are off for both clients
-(``CourseItem.Meta.max_retry_attempts = 0``; the records' client is made with one attempt) and this
+to the course created since under the same name. So botocore's own retries are off
+(``CourseItem.Meta.max_retry_attempts = 0``) and this
 policy decides instead, on the two botocore events the boto3 Extensibility guide documents for this
 (``needs-retry``, ``before-call``):
 
