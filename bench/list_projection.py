@@ -1,6 +1,6 @@
 """``python -m bench.list_projection``: a page of 20 against dynalite, its Query projected or not.
 
-What the projection (store/reads.LISTED_ATTRIBUTES) takes off a page's latency: DynamoDB sends,
+What the projection (store/reads.SHOWN_ATTRIBUTES) takes off a page's latency: DynamoDB sends,
 and botocore parses, five attributes of each course instead of all of them (a course the service
 created carries its write tokens too). Not visible in ``make bench``'s stubbed overhead, where the
 floor and the function parse one recorded reply. In one process against one dynalite, 40 courses
@@ -44,12 +44,12 @@ def main() -> int:
             "ExpressionAttributeValues": {":c": {"S": "courses"}},
             "Limit": 21,
         }
-        names = {f"#{i}": name for i, name in enumerate(reads.LISTED_ATTRIBUTES)}
+        names = {f"#{i}": name for i, name in enumerate(reads.SHOWN_ATTRIBUTES)}
         projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
 
         def unprojected() -> object:
             found = next(CourseItem.by_name.query("courses", page_size=21).page_iter)
-            return [reads.listed(item) for item in found["Items"][:20]]
+            return [reads.shown(item) for item in found["Items"][:20]]
 
         steps: dict[str, Callable[[], object]] = {
             "floor": lambda: floor_client.query(**query),

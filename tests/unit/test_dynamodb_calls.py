@@ -114,7 +114,7 @@ def test_a_page_is_one_query_on_an_index_in_name_order_asking_one_course_more_th
         assert not params.get("ConsistentRead")  # global secondary indexes cannot read strongly
         assert "FilterExpression" not in params  # the key alone selects: nothing read is thrown away
         assert params.get("ScanIndexForward", True) is True
-        # Only what a page holds of a course (store/reads.listed): never the write tokens or the
+        # Only what a page holds of a course (store/reads.shown): never the write tokens or the
         # catalogue key, which DynamoDB would send and botocore parse for nothing.
         projected = {
             params["ExpressionAttributeNames"][name.strip()] for name in params["ProjectionExpression"].split(",")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from course_service.edge.paths import course_path
 from course_service.store.models import CourseItem
-from course_service.store.reads import listed
+from course_service.store.reads import shown
 from tests.unit.support import COURSE_FIELDS, LEVELS, TABLE_NAME
 
 # In code point order, which is DynamoDB's (UTF-8 byte) order: upper case before lower case, then
@@ -482,9 +482,11 @@ def test_a_refused_cursor_is_one_detail_item_of_type_cursor_invalid(table, listi
     version=st.integers(min_value=1, max_value=2**53),
     tokens=st.lists(st.uuids().map(str) | st.just("-"), max_size=5),
 )
-def test_a_page_holds_each_course_as_the_model_reads_its_item(name, level, created_at, updated_at, version, tokens):
-    # reads.listed takes a Query's items apart without building a CourseItem each (it is faster):
-    # what it reads must be what PynamoDB's model reads from the same item.
+def test_a_page_and_a_get_show_each_course_as_the_model_reads_its_item(
+    name, level, created_at, updated_at, version, tokens
+):
+    # reads.shown takes a Query's or a GetItem's item apart without building a CourseItem (it is
+    # faster): what it reads must be what PynamoDB's model reads from the same item.
     stored = CourseItem(name, level=level, created_at=created_at, updated_at=updated_at, version=version)
     stored.created_by, stored.write_token, stored.write_token_1, stored.write_token_2, stored.write_token_3 = (
         tokens + [None] * 5
@@ -493,5 +495,6 @@ def test_a_page_holds_each_course_as_the_model_reads_its_item(name, level, creat
 
     model = CourseItem.from_raw_data(item)
 
-    assert listed(item) == (model.name, model.level, model.created_at, model.updated_at, model.version)
-    assert [type(value) for value in listed(item)] == [str, str, datetime, datetime, int]
+    assert shown(item) == (model.name, model.level, model.created_at, model.updated_at, model.version)
+    assert [type(value) for value in shown(item)] == [str, str, datetime, datetime, int]
+    assert shown(item).revision == model.revision

@@ -42,7 +42,7 @@ class Page:
     more: bool
 
 
-def _course(item: CourseItem | reads.Listed) -> Course:
+def _course(item: CourseItem | reads.Shown) -> Course:
     return Course(item.name, item.level, item.created_at, item.updated_at, item.version)
 
 
@@ -57,9 +57,9 @@ class _StoreCalls:
             raise StoreUnavailable(error_code(error)) from error
 
 
-def _read(name: str) -> CourseItem | None:
+def _read(name: str) -> reads.Shown | None:
     with _StoreCalls():
-        return reads.read(name)
+        return reads.course(name)
 
 
 def create(name: str, level: str, write_token: str | None = None) -> Course:

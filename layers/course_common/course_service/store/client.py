@@ -4,18 +4,26 @@ The courses' calls through PynamoDB, the Idempotency-Key records' through Powert
 (course_service.store.idempotency_records).
 
 The one place that reaches into PynamoDB's connection: PynamoDB has no public way to hand over its
-client, and the policy must be on it (course_service.store.retry_policy).
+client, and the policy must be on it (course_service.store.retry_policy); and a GET reads through
+the connection as CourseItem.get does, without building a model (course_service.store.reads).
 """
 
 from typing import Any
+
+from pynamodb.connection import TableConnection
 
 from course_service.store import retry_policy
 from course_service.store.models import CourseItem
 
 
+def table() -> TableConnection:
+    """PynamoDB's connection to the courses table, as CourseItem's own methods use it."""
+    return CourseItem._get_connection()
+
+
 def dynamodb_client() -> Any:
     """PynamoDB's client for the courses table, created the first time it is asked for."""
-    return CourseItem._get_connection().connection.client
+    return table().connection.client
 
 
 def connected() -> None:
