@@ -5,8 +5,11 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 from course_service.core import write_decisions
+from course_service.core.names import json_timestamp
 from tests.unit.support import COURSE_FIELDS, LEVELS, timestamp
 
 STRONG_ETAG = re.compile(r'^"[^"]*"$')
@@ -194,3 +197,15 @@ def test_a_time_on_a_whole_second_still_has_its_six_fractional_digits(api, table
     reply = api("POST", "/courses", body={"name": "On the second", "level": "beginner"})
 
     assert reply.body["created_at"] == reply.body["updated_at"] == "2026-11-27T14:30:00.000000Z"
+
+
+@settings(max_examples=500, deadline=None)
+@given(moment=st.datetimes(timezones=st.just(UTC) | st.timezones()))
+@example(moment=datetime(1, 1, 1, tzinfo=UTC))
+@example(moment=datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+@example(moment=datetime(2026, 11, 27, 14, 30, tzinfo=UTC))
+def test_every_timestamp_is_written_as_isoformat_writes_it_in_utc(moment):
+    """names.json_timestamp writes the fields itself (faster): the same text as isoformat's."""
+    assume(moment.astimezone(UTC).year >= 1)  # an aware time that is before year 1 in UTC has no UTC form
+
+    assert json_timestamp(moment) == moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
