@@ -21,6 +21,7 @@ FUNCTIONS = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless
 PYNAMODB_CALL_TO_ACTION = {
     "save": "dynamodb:PutItem",
     "get": "dynamodb:GetItem",
+    "get_item": "dynamodb:GetItem",  # PynamoDB's table connection, as CourseItem.get calls it (reads.course)
     "update": "dynamodb:UpdateItem",
     "delete": "dynamodb:DeleteItem",
     "describe_table": "dynamodb:DescribeTable",
