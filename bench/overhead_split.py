@@ -6,7 +6,8 @@ adding one layer over the one before, 10 interleaved blocks of 300 requests each
   service client: the same ``GetItem`` on the service's own client (PynamoDB's, with the retry
     policy's hooks), called directly;
   pynamodb dispatch: the same read through PynamoDB's connection (``dispatch``), the raw item;
-  store: ``store.reads.read``, PynamoDB's ``Model.get``: the item as a ``CourseItem``;
+  store: ``store.reads.course``, the same call through PynamoDB's table connection, the item read
+    as a response shows it (``reads.shown``);
   core: ``core.courses.get``, the core's own ``Course`` from the stored item;
   edge route: the route's answer built (``edge.answers.read_answer``);
   direct: the function's handler without its entry point, routing and writing the answer
@@ -91,8 +92,7 @@ def main() -> int:
         from course_service.edge.request_checks import merged_headers
         from course_service.edge.resolver import for_powertools
         from course_service.store import reads
-        from course_service.store.client import connected, dynamodb_client
-        from course_service.store.models import CourseItem
+        from course_service.store.client import connected, dynamodb_client, table
 
         event = api_event("GET", f"/courses/{NAME}", route=get)
         context = UnhurriedContext()
@@ -109,8 +109,8 @@ def main() -> int:
             "service client": lambda: service_client.get_item(
                 TableName=TABLE, Key=key, ConsistentRead=True, ReturnConsumedCapacity="TOTAL"
             ),
-            "pynamodb dispatch": lambda: CourseItem._get_connection().get_item(NAME, consistent_read=True),
-            "store": lambda: reads.read(NAME),
+            "pynamodb dispatch": lambda: table().get_item(NAME, consistent_read=True),
+            "store": lambda: reads.course(NAME),
             "core": lambda: courses.get(NAME),
             "edge route": lambda: read_answer(courses.get(NAME), None),
             "direct": lambda: direct(event, context),
