@@ -2,8 +2,8 @@
 
 Through the courses' client (course_service.store.client), under the same retry policy and
 failure rule: one client per instance, created once (with SnapStart, before the snapshot), one pool
-of connections. A client of their own cost ~45 ms on the first keyed request of an instance
-(docs/PERFORMANCE.md). Powertools adds its idempotency mark to that client's User-Agent, so the
+of connections. A client of their own was a second client to create on the first keyed request
+of an instance (docs/PERFORMANCE.md). Powertools adds its idempotency mark to that client's User-Agent, so the
 courses' calls carry it too once a keyed request was made.
 
 botocore does not resend writes whose reply was lost (course_service.store.retry_policy); what
